@@ -1,0 +1,669 @@
+//! The verified contents of a token, and how they are read from a payload.
+
+use std::fmt;
+
+use serde::{
+    Deserialize, Deserializer, Serialize,
+    de::{self, DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, Visitor},
+    ser::SerializeMap,
+};
+use serde_json::{Map, Value};
+
+use crate::InvalidToken;
+
+/// Whether a token grants access or only obtains new access tokens (RFC 8725 §3.11: explicit
+/// typing keeps one kind of token from being accepted as the other).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TokenType {
+    /// An access token, sent with API requests.
+    Access,
+    /// A refresh token, only accepted by the refresh endpoint.
+    Refresh,
+}
+
+impl TokenType {
+    /// The value of the `type` claim: `"access"` or `"refresh"`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            TokenType::Access => "access",
+            TokenType::Refresh => "refresh",
+        }
+    }
+}
+
+impl fmt::Display for TokenType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The verified claims of a token.
+///
+/// Serializes the way BustAPI's `decode_token` returns them, with the subject under
+/// `"identity"`, then the custom claims:
+///
+/// ```
+/// use bustjwt_core::{Jwt, TokenOptions, TokenType};
+/// use serde_json::json;
+///
+/// let jwt = Jwt::builder().secret_key([7u8; 32]).build()?;
+/// let token = jwt.create_access_token_with(
+///     "user123",
+///     TokenOptions::new().claims(json!({ "role": "admin" })),
+/// )?;
+/// let claims = jwt.decode_token(&token)?;
+/// assert_eq!(claims.identity(), "user123");
+/// assert_eq!(claims.token_type(), TokenType::Access);
+/// assert_eq!(claims.claim::<String>("role")?, Some("admin".to_owned()));
+///
+/// let json = serde_json::to_value(&claims)?;
+/// assert_eq!(json["identity"], "user123");
+/// assert_eq!(json["type"], "access");
+/// assert_eq!(json["role"], "admin");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Claims {
+    pub(crate) sub: String,
+    pub(crate) exp: i64,
+    pub(crate) iat: i64,
+    pub(crate) nbf: i64,
+    pub(crate) jti: Option<String>,
+    pub(crate) token_type: TokenType,
+    pub(crate) fresh: bool,
+    pub(crate) iss: Option<String>,
+    pub(crate) aud: Vec<String>,
+    pub(crate) custom: Map<String, Value>,
+}
+
+impl Claims {
+    /// The identity the token was issued for (the `sub` claim).
+    pub fn identity(&self) -> &str {
+        &self.sub
+    }
+
+    /// Expiry, in seconds since the Unix epoch (`exp`).
+    pub fn exp(&self) -> i64 {
+        self.exp
+    }
+
+    /// Issue time, in seconds since the Unix epoch (`iat`).
+    pub fn iat(&self) -> i64 {
+        self.iat
+    }
+
+    /// Start of validity, in seconds since the Unix epoch (`nbf`).
+    pub fn nbf(&self) -> i64 {
+        self.nbf
+    }
+
+    /// The unique token id (`jti`); bustjwt always sets one.
+    pub fn jti(&self) -> Option<&str> {
+        self.jti.as_deref()
+    }
+
+    /// Access or refresh (`type`).
+    pub fn token_type(&self) -> TokenType {
+        self.token_type
+    }
+
+    /// Whether the access token came straight from a login rather than from a refresh
+    /// (`fresh`); always `false` for refresh tokens.
+    pub fn fresh(&self) -> bool {
+        self.fresh
+    }
+
+    /// The issuer (`iss`), if the token has one.
+    pub fn issuer(&self) -> Option<&str> {
+        self.iss.as_deref()
+    }
+
+    /// The audience (`aud`): empty when the token has none.
+    pub fn audience(&self) -> &[String] {
+        &self.aud
+    }
+
+    /// All custom claims, in the order they appear in the token.
+    pub fn custom(&self) -> &Map<String, Value> {
+        &self.custom
+    }
+
+    /// One custom claim, deserialized as `T`: `Ok(None)` when absent, `Err` when it has
+    /// another shape.
+    pub fn claim<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>, serde_json::Error> {
+        self.custom.get(name).map(T::deserialize).transpose()
+    }
+
+    /// All custom claims deserialized into one type, such as a struct of your claims.
+    pub fn custom_as<T: DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
+        T::deserialize(&self.custom)
+    }
+}
+
+impl Serialize for Claims {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("identity", &self.sub)?;
+        map.serialize_entry("exp", &self.exp)?;
+        map.serialize_entry("iat", &self.iat)?;
+        map.serialize_entry("nbf", &self.nbf)?;
+        if let Some(jti) = &self.jti {
+            map.serialize_entry("jti", jti)?;
+        }
+        map.serialize_entry("type", self.token_type.as_str())?;
+        map.serialize_entry("fresh", &self.fresh)?;
+        if let Some(iss) = &self.iss {
+            map.serialize_entry("iss", iss)?;
+        }
+        match self.aud.as_slice() {
+            [] => {}
+            [one] => map.serialize_entry("aud", one)?,
+            many => map.serialize_entry("aud", many)?,
+        }
+        for (name, value) in &self.custom {
+            map.serialize_entry(name, value)?;
+        }
+        map.end()
+    }
+}
+
+/// Parses a payload into [`Claims`], or says precisely why it is not acceptable.
+///
+/// One pass over the JSON: registered claims go straight into typed fields (no intermediate
+/// `Value` tree), duplicate member names are rejected rather than last-wins (RFC 7519 §4).
+pub(crate) fn parse_payload(json: &[u8]) -> Result<Claims, InvalidToken> {
+    let mut reason = None;
+    let seed = PayloadSeed {
+        reason: &mut reason,
+    };
+    let mut de = serde_json::Deserializer::from_slice(json);
+    match seed
+        .deserialize(&mut de)
+        .and_then(|claims| de.end().map(|()| claims))
+    {
+        Ok(claims) => Ok(claims),
+        Err(_) => Err(reason.unwrap_or(InvalidToken::Payload)),
+    }
+}
+
+/// Carries the precise rejection reason out of serde, whose errors are opaque strings.
+struct PayloadSeed<'r> {
+    reason: &'r mut Option<InvalidToken>,
+}
+
+impl<'de> DeserializeSeed<'de> for PayloadSeed<'_> {
+    type Value = Claims;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Claims, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl PayloadSeed<'_> {
+    fn fail<E: de::Error>(self, reason: InvalidToken) -> E {
+        *self.reason = Some(reason);
+        E::custom("rejected")
+    }
+}
+
+/// Stores `value` in `slot`, refusing a second occurrence of the member.
+fn set_once<T>(slot: &mut Option<T>, value: T, name: &'static str) -> Result<(), InvalidToken> {
+    if slot.replace(value).is_some() {
+        return Err(InvalidToken::Duplicate(name));
+    }
+    Ok(())
+}
+
+impl<'de> Visitor<'de> for PayloadSeed<'_> {
+    type Value = Claims;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object of claims")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Claims, A::Error> {
+        let mut sub = None;
+        let mut exp = None;
+        let mut iat = None;
+        let mut nbf = None;
+        let mut jti = None;
+        let mut token_type = None;
+        let mut fresh = None;
+        let mut iss = None;
+        let mut aud = None;
+        let mut custom = Map::new();
+
+        while let Some(key) = map.next_key::<ClaimName>()? {
+            let result = match key {
+                ClaimName::Sub => typed(&mut map, "sub").and_then(|v| set_once(&mut sub, v, "sub")),
+                ClaimName::Exp => {
+                    numeric(&mut map, "exp").and_then(|v| set_once(&mut exp, v, "exp"))
+                }
+                ClaimName::Iat => {
+                    numeric(&mut map, "iat").and_then(|v| set_once(&mut iat, v, "iat"))
+                }
+                ClaimName::Nbf => {
+                    numeric(&mut map, "nbf").and_then(|v| set_once(&mut nbf, v, "nbf"))
+                }
+                ClaimName::Jti => typed(&mut map, "jti").and_then(|v| set_once(&mut jti, v, "jti")),
+                ClaimName::Type => typed::<_, String>(&mut map, "type").and_then(|v| {
+                    let parsed = match v.as_str() {
+                        "access" => TokenType::Access,
+                        "refresh" => TokenType::Refresh,
+                        _ => return Err(InvalidToken::TokenType),
+                    };
+                    set_once(&mut token_type, parsed, "type")
+                }),
+                ClaimName::Fresh => {
+                    typed(&mut map, "fresh").and_then(|v| set_once(&mut fresh, v, "fresh"))
+                }
+                ClaimName::Iss => typed(&mut map, "iss").and_then(|v| set_once(&mut iss, v, "iss")),
+                ClaimName::Aud => typed::<_, Audience>(&mut map, "aud")
+                    .and_then(|v| set_once(&mut aud, v.0, "aud")),
+                ClaimName::Custom(name) => {
+                    let value: Value = map.next_value()?;
+                    if custom.insert(name, value).is_some() {
+                        Err(InvalidToken::DuplicateCustomClaim)
+                    } else {
+                        Ok(())
+                    }
+                }
+            };
+            if let Err(reason) = result {
+                return Err(self.fail(reason));
+            }
+        }
+
+        let required = |name: &'static str| InvalidToken::MissingClaim(name);
+        let claims = (|| {
+            Ok(Claims {
+                sub: sub.ok_or(required("sub"))?,
+                exp: exp.ok_or(required("exp"))?,
+                iat: iat.ok_or(required("iat"))?,
+                nbf: nbf.ok_or(required("nbf"))?,
+                jti,
+                token_type: token_type.ok_or(required("type"))?,
+                fresh: fresh.unwrap_or(false),
+                iss,
+                aud: aud.unwrap_or_default(),
+                custom,
+            })
+        })();
+        claims.map_err(|reason| self.fail(reason))
+    }
+}
+
+/// Reads the next value as `T`. serde_json stops at the first type error, so any failure here
+/// means this claim has the wrong type (or the JSON is broken inside it).
+fn typed<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
+    map: &mut A,
+    name: &'static str,
+) -> Result<T, InvalidToken> {
+    map.next_value::<T>()
+        .map_err(|_| InvalidToken::ClaimType(name))
+}
+
+fn numeric<'de, A: MapAccess<'de>>(map: &mut A, name: &'static str) -> Result<i64, InvalidToken> {
+    typed::<_, NumericDate>(map, name)?
+        .0
+        .ok_or(InvalidToken::ClaimType(name))
+}
+
+/// A NumericDate (RFC 7519 §2): a JSON number of seconds, possibly fractional. Strings and
+/// other JSON types are refused.
+struct NumericDate(Option<i64>);
+
+impl<'de> Deserialize<'de> for NumericDate {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct NumericVisitor;
+        impl Visitor<'_> for NumericVisitor {
+            type Value = NumericDate;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON number of seconds")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<NumericDate, E> {
+                Ok(NumericDate(Some(v)))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<NumericDate, E> {
+                Ok(NumericDate(i64::try_from(v).ok()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<NumericDate, E> {
+                // `as` saturates; the range check keeps absurd values from saturating silently.
+                let in_range = v.is_finite() && v.abs() < 1e17;
+                #[allow(clippy::cast_possible_truncation)]
+                Ok(NumericDate(in_range.then(|| v.floor() as i64)))
+            }
+        }
+        deserializer.deserialize_any(NumericVisitor)
+    }
+}
+
+/// `aud`: a string or an array of strings (RFC 7519 §4.1.3).
+struct Audience(Vec<String>);
+
+impl<'de> Deserialize<'de> for Audience {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum OneOrMany {
+            One(String),
+            Many(Vec<String>),
+        }
+        Ok(Audience(match OneOrMany::deserialize(deserializer)? {
+            OneOrMany::One(one) => vec![one],
+            OneOrMany::Many(many) => many,
+        }))
+    }
+}
+
+/// A payload member name: a registered claim, or a custom one (kept for the claims map).
+enum ClaimName {
+    Sub,
+    Exp,
+    Iat,
+    Nbf,
+    Jti,
+    Type,
+    Fresh,
+    Iss,
+    Aud,
+    Custom(String),
+}
+
+impl<'de> Deserialize<'de> for ClaimName {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct NameVisitor;
+        impl Visitor<'_> for NameVisitor {
+            type Value = ClaimName;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a claim name")
+            }
+            fn visit_str<E: de::Error>(self, name: &str) -> Result<ClaimName, E> {
+                Ok(match name {
+                    "sub" => ClaimName::Sub,
+                    "exp" => ClaimName::Exp,
+                    "iat" => ClaimName::Iat,
+                    "nbf" => ClaimName::Nbf,
+                    "jti" => ClaimName::Jti,
+                    "type" => ClaimName::Type,
+                    "fresh" => ClaimName::Fresh,
+                    "iss" => ClaimName::Iss,
+                    "aud" => ClaimName::Aud,
+                    other => ClaimName::Custom(other.to_owned()),
+                })
+            }
+        }
+        deserializer.deserialize_str(NameVisitor)
+    }
+}
+
+/// The header members bustjwt reads. Anything else (`kid`, `jku`, `jwk`, `x5u`, ...) is ignored:
+/// the key is fixed by configuration and never chosen by the token (RFC 8725 §3.10).
+pub(crate) struct Header {
+    pub(crate) alg: String,
+    pub(crate) typ: Option<String>,
+}
+
+/// Parses a JOSE header, refusing `crit`, duplicate members and non-string `alg`/`typ`.
+pub(crate) fn parse_header(json: &[u8]) -> Result<Header, InvalidToken> {
+    let mut reason = None;
+    let mut de = serde_json::Deserializer::from_slice(json);
+    let seed = HeaderSeed {
+        reason: &mut reason,
+    };
+    match seed.deserialize(&mut de).and_then(|h| de.end().map(|()| h)) {
+        Ok(header) => Ok(header),
+        Err(_) => Err(reason.unwrap_or(InvalidToken::Header)),
+    }
+}
+
+struct HeaderSeed<'r> {
+    reason: &'r mut Option<InvalidToken>,
+}
+
+impl<'de> DeserializeSeed<'de> for HeaderSeed<'_> {
+    type Value = Header;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Header, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for HeaderSeed<'_> {
+    type Value = Header;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JOSE header object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Header, A::Error> {
+        let mut alg = None;
+        let mut typ = None;
+        let mut others: Vec<String> = Vec::new();
+        while let Some(name) = map.next_key::<String>()? {
+            let result = match name.as_str() {
+                "alg" => match map.next_value::<String>() {
+                    Ok(v) => set_once(&mut alg, v, "alg"),
+                    Err(_) => Err(InvalidToken::Header),
+                },
+                "typ" => match map.next_value::<String>() {
+                    Ok(v) => set_once(&mut typ, v, "typ"),
+                    Err(_) => Err(InvalidToken::Header),
+                },
+                "crit" => Err(InvalidToken::CriticalHeader),
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                    if others.contains(&name) {
+                        Err(InvalidToken::Duplicate("header member"))
+                    } else {
+                        others.push(name);
+                        Ok(())
+                    }
+                }
+            };
+            if let Err(reason) = result {
+                *self.reason = Some(reason);
+                return Err(de::Error::custom("rejected"));
+            }
+        }
+        match alg {
+            Some(alg) => Ok(Header { alg, typ }),
+            None => {
+                *self.reason = Some(InvalidToken::UnexpectedAlgorithm);
+                Err(de::Error::custom("rejected"))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: &str = r#""sub":"u","exp":10,"iat":1,"nbf":1,"type":"access""#;
+
+    fn parse(extra: &str) -> Result<Claims, InvalidToken> {
+        parse_payload(format!("{{{BASE}{extra}}}").as_bytes())
+    }
+
+    #[test]
+    fn parses_registered_and_custom_claims() {
+        let c = parse(r#","fresh":true,"jti":"j","role":"admin","n":[1,2]"#).unwrap();
+        assert_eq!(c.identity(), "u");
+        assert_eq!((c.exp(), c.iat(), c.nbf()), (10, 1, 1));
+        assert!(c.fresh());
+        assert_eq!(c.jti(), Some("j"));
+        assert_eq!(c.claim::<String>("role").unwrap().as_deref(), Some("admin"));
+        assert_eq!(c.claim::<Vec<u8>>("n").unwrap(), Some(vec![1, 2]));
+        assert_eq!(c.claim::<u8>("missing").unwrap(), None);
+        assert!(c.claim::<u8>("role").is_err());
+    }
+
+    #[test]
+    fn rejects_duplicate_registered_claims() {
+        assert_eq!(
+            parse(r#","sub":"admin""#),
+            Err(InvalidToken::Duplicate("sub"))
+        );
+        assert_eq!(
+            parse(r#","exp":99999999999"#),
+            Err(InvalidToken::Duplicate("exp"))
+        );
+        assert_eq!(
+            parse(r#","type":"refresh""#),
+            Err(InvalidToken::Duplicate("type"))
+        );
+    }
+
+    #[test]
+    fn rejects_duplicate_custom_claims() {
+        assert_eq!(
+            parse(r#","role":"user","role":"admin""#),
+            Err(InvalidToken::DuplicateCustomClaim)
+        );
+    }
+
+    #[test]
+    fn requires_each_registered_claim() {
+        for name in ["sub", "exp", "iat", "nbf", "type"] {
+            let full: Value = serde_json::from_str(&format!("{{{BASE}}}")).unwrap();
+            let mut map = full.as_object().unwrap().clone();
+            map.remove(name);
+            let json = serde_json::to_vec(&map).unwrap();
+            assert_eq!(
+                parse_payload(&json),
+                Err(InvalidToken::MissingClaim(name)),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn rejects_wrong_types() {
+        let cases = [
+            (
+                r#"{"sub":1,"exp":10,"iat":1,"nbf":1,"type":"access"}"#,
+                "sub",
+            ),
+            (
+                r#"{"sub":"u","exp":"10","iat":1,"nbf":1,"type":"access"}"#,
+                "exp",
+            ),
+            (
+                r#"{"sub":"u","exp":10,"iat":1,"nbf":"1","type":"access"}"#,
+                "nbf",
+            ),
+            (
+                r#"{"sub":"u","exp":10,"iat":null,"nbf":1,"type":"access"}"#,
+                "iat",
+            ),
+            (
+                r#"{"sub":"u","exp":10,"iat":1,"nbf":1,"type":"access","fresh":"yes"}"#,
+                "fresh",
+            ),
+            (
+                r#"{"sub":"u","exp":10,"iat":1,"nbf":1,"type":"access","aud":3}"#,
+                "aud",
+            ),
+            (
+                r#"{"sub":"u","exp":1e300,"iat":1,"nbf":1,"type":"access"}"#,
+                "exp",
+            ),
+        ];
+        for (json, name) in cases {
+            assert_eq!(
+                parse_payload(json.as_bytes()),
+                Err(InvalidToken::ClaimType(name)),
+                "{json}"
+            );
+        }
+    }
+
+    #[test]
+    fn rejects_unknown_token_type() {
+        let json = r#"{"sub":"u","exp":10,"iat":1,"nbf":1,"type":"id"}"#;
+        assert_eq!(parse_payload(json.as_bytes()), Err(InvalidToken::TokenType));
+    }
+
+    #[test]
+    fn rejects_non_objects_and_trailing_data() {
+        for json in [
+            "[]",
+            "\"x\"",
+            "1",
+            "null",
+            "",
+            "{",
+            &format!("{{{BASE}}} x"),
+        ] {
+            assert_eq!(
+                parse_payload(json.as_bytes()),
+                Err(InvalidToken::Payload),
+                "{json}"
+            );
+        }
+        assert_eq!(parse_payload(b"\xff\xfe"), Err(InvalidToken::Payload));
+    }
+
+    #[test]
+    fn fractional_dates_are_floored() {
+        let c =
+            parse_payload(br#"{"sub":"u","exp":10.9,"iat":1,"nbf":1,"type":"refresh"}"#).unwrap();
+        assert_eq!(c.exp(), 10);
+        assert_eq!(c.token_type(), TokenType::Refresh);
+    }
+
+    #[test]
+    fn audience_string_or_array() {
+        let one = parse(r#","aud":"api""#).unwrap();
+        assert_eq!(one.audience(), ["api"]);
+        let many = parse(r#","aud":["a","b"]"#).unwrap();
+        assert_eq!(many.audience(), ["a", "b"]);
+    }
+
+    #[test]
+    fn header_rules() {
+        assert_eq!(
+            parse_header(br#"{"alg":"HS256","typ":"JWT"}"#).unwrap().alg,
+            "HS256"
+        );
+        assert_eq!(
+            parse_header(br#"{"alg":"HS256","crit":["exp"]}"#).err(),
+            Some(InvalidToken::CriticalHeader)
+        );
+        assert_eq!(
+            parse_header(br#"{"alg":"HS256","alg":"none"}"#).err(),
+            Some(InvalidToken::Duplicate("alg"))
+        );
+        assert_eq!(
+            parse_header(br#"{"alg":"HS256","kid":"a","kid":"b"}"#).err(),
+            Some(InvalidToken::Duplicate("header member"))
+        );
+        assert_eq!(
+            parse_header(br#"{"typ":"JWT"}"#).err(),
+            Some(InvalidToken::UnexpectedAlgorithm)
+        );
+        assert_eq!(
+            parse_header(br#"{"alg":1}"#).err(),
+            Some(InvalidToken::Header)
+        );
+        assert_eq!(parse_header(b"[]").err(), Some(InvalidToken::Header));
+        assert_eq!(
+            parse_header(br#"{"alg":"HS256"}x"#).err(),
+            Some(InvalidToken::Header)
+        );
+    }
+
+    #[test]
+    fn serializes_like_bustapi() {
+        let c = parse(r#","jti":"j","fresh":true,"role":"admin""#).unwrap();
+        let v = serde_json::to_value(&c).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({
+                "identity": "u", "exp": 10, "iat": 1, "nbf": 1, "jti": "j",
+                "type": "access", "fresh": true, "role": "admin"
+            })
+        );
+    }
+}

@@ -1,0 +1,338 @@
+//! [`Jwt`]: creating and verifying tokens with one validated configuration.
+
+use std::{
+    fmt,
+    sync::Arc,
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
+
+use base64::{DecodeSliceError, Engine as _};
+use serde::Serialize;
+use serde_json::Map;
+
+use crate::{
+    Algorithm, Claims, ConfigError, CreateTokenError, InvalidToken, JwtBuilder, JwtError, JwtHost,
+    TokenOptions, TokenType,
+    claims::{parse_header, parse_payload},
+    codec::{BASE64URL, split},
+    config::MAX_LIFETIME,
+    signer::{MAX_SIGNATURE_LEN, Signer},
+};
+
+/// Creates and verifies tokens: the Rust form of BustAPI's `JWT` object.
+///
+/// Cheap to clone (the configuration is shared), so build it once at startup and hand clones to
+/// whatever needs it.
+///
+/// ```
+/// use bustjwt_core::{Jwt, TokenType};
+///
+/// let jwt = Jwt::builder().secret_key("0123456789abcdef0123456789abcdef").build()?;
+///
+/// let access = jwt.create_access_token("user123");
+/// let refresh = jwt.create_refresh_token("user123");
+///
+/// let claims = jwt.decode_token(&access)?;
+/// assert_eq!(claims.identity(), "user123");
+/// assert_eq!(claims.token_type(), TokenType::Access);
+/// assert!(claims.fresh());
+///
+/// assert!(jwt.verify_token(&refresh));
+/// assert!(!jwt.verify_token("not a token"));
+/// assert_eq!(jwt.get_identity(&refresh)?, "user123");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct Jwt {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    algorithm: Algorithm,
+    signer: Signer,
+    /// The base64url header every token of this configuration carries.
+    header: String,
+    access_expires: Duration,
+    refresh_expires: Duration,
+    leeway: i64,
+    issuer: Option<String>,
+    audience: Option<String>,
+}
+
+impl fmt::Debug for Jwt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let inner = &*self.inner;
+        f.debug_struct("Jwt")
+            .field("algorithm", &inner.algorithm)
+            .field("secret_key", &"<redacted>")
+            .field("access_expires", &inner.access_expires)
+            .field("refresh_expires", &inner.refresh_expires)
+            .field("leeway", &inner.leeway)
+            .field("issuer", &inner.issuer)
+            .field("audience", &inner.audience)
+            .finish()
+    }
+}
+
+/// The registered claims of a new token, in the order they are written.
+#[derive(Serialize)]
+struct NewClaims<'a> {
+    sub: &'a str,
+    iat: i64,
+    nbf: i64,
+    exp: i64,
+    jti: &'a str,
+    #[serde(rename = "type")]
+    token_type: &'static str,
+    fresh: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    iss: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    aud: Option<&'a str>,
+    #[serde(flatten)]
+    custom: &'a Map<String, serde_json::Value>,
+}
+
+/// Which time checks `decode` applies.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Expiry {
+    Enforce,
+    Ignore,
+}
+
+impl Jwt {
+    /// A builder with BustAPI's defaults (HS256, 900 s access, 2 592 000 s refresh tokens).
+    pub fn builder() -> JwtBuilder {
+        JwtBuilder::new()
+    }
+
+    /// Configures JWT for `host` with the defaults and the host's secret key, like BustAPI's
+    /// `JWT(app)`. The same as `Jwt::builder().init(host)`.
+    pub fn new(host: &mut impl JwtHost) -> Result<Jwt, ConfigError> {
+        JwtBuilder::new().init(host)
+    }
+
+    pub(crate) fn from_config(algorithm: Algorithm, key: &[u8], config: &JwtBuilder) -> Jwt {
+        let header_json = format!(r#"{{"alg":"{}","typ":"JWT"}}"#, algorithm.name());
+        Jwt {
+            inner: Arc::new(Inner {
+                algorithm,
+                signer: Signer::new(algorithm, key),
+                header: BASE64URL.encode(header_json),
+                access_expires: config.access_expires,
+                refresh_expires: config.refresh_expires,
+                leeway: i64::try_from(config.leeway.as_secs()).unwrap_or(i64::MAX),
+                issuer: config.issuer.clone(),
+                audience: config.audience.clone(),
+            }),
+        }
+    }
+
+    /// The signing algorithm.
+    pub fn algorithm(&self) -> Algorithm {
+        self.inner.algorithm
+    }
+
+    /// The default lifetime of access tokens.
+    pub fn access_expires(&self) -> Duration {
+        self.inner.access_expires
+    }
+
+    /// The default lifetime of refresh tokens.
+    pub fn refresh_expires(&self) -> Duration {
+        self.inner.refresh_expires
+    }
+
+    /// A fresh access token for `identity`, with the configured lifetime and no custom claims.
+    ///
+    /// # Panics
+    /// If the operating system's random number generator fails (needed for `jti`).
+    pub fn create_access_token(&self, identity: &str) -> String {
+        self.create(identity, TokenType::Access, TokenOptions::new())
+            .expect("a token without custom claims always serializes")
+    }
+
+    /// An access token with options: lifetime, freshness and custom claims.
+    ///
+    /// # Panics
+    /// If the operating system's random number generator fails (needed for `jti`).
+    pub fn create_access_token_with(
+        &self,
+        identity: &str,
+        options: TokenOptions,
+    ) -> Result<String, CreateTokenError> {
+        self.create(identity, TokenType::Access, options)
+    }
+
+    /// A refresh token for `identity`, with the configured lifetime.
+    ///
+    /// # Panics
+    /// If the operating system's random number generator fails (needed for `jti`).
+    pub fn create_refresh_token(&self, identity: &str) -> String {
+        self.create(identity, TokenType::Refresh, TokenOptions::new())
+            .expect("a token without custom claims always serializes")
+    }
+
+    /// A refresh token with options: lifetime and custom claims (`fresh` is ignored: refresh
+    /// tokens are never fresh).
+    ///
+    /// # Panics
+    /// If the operating system's random number generator fails (needed for `jti`).
+    pub fn create_refresh_token_with(
+        &self,
+        identity: &str,
+        options: TokenOptions,
+    ) -> Result<String, CreateTokenError> {
+        self.create(identity, TokenType::Refresh, options)
+    }
+
+    fn create(
+        &self,
+        identity: &str,
+        token_type: TokenType,
+        options: TokenOptions,
+    ) -> Result<String, CreateTokenError> {
+        let inner = &*self.inner;
+        let custom = options.claims.transpose()?.unwrap_or_default();
+        let lifetime = options.expires_delta.unwrap_or(match token_type {
+            TokenType::Access => inner.access_expires,
+            TokenType::Refresh => inner.refresh_expires,
+        });
+        if lifetime < Duration::from_secs(1) || lifetime > MAX_LIFETIME {
+            return Err(CreateTokenError::InvalidLifetime);
+        }
+        let now = unix_now();
+        let jti = new_jti();
+        let claims = NewClaims {
+            sub: identity,
+            iat: now,
+            nbf: now,
+            // In range: MAX_LIFETIME is a century and `now` is a current time.
+            exp: now.saturating_add(lifetime.as_secs() as i64),
+            jti: &jti,
+            token_type: token_type.as_str(),
+            fresh: token_type == TokenType::Access && options.fresh.unwrap_or(true),
+            iss: inner.issuer.as_deref(),
+            aud: inner.audience.as_deref(),
+            custom: &custom,
+        };
+        let payload = serde_json::to_vec(&claims).map_err(CreateTokenError::Serialize)?;
+
+        let mut token = String::with_capacity(
+            inner.header.len()
+                + 2
+                + payload.len().div_ceil(3) * 4
+                + MAX_SIGNATURE_LEN.div_ceil(3) * 4,
+        );
+        token.push_str(&inner.header);
+        token.push('.');
+        BASE64URL.encode_string(&payload, &mut token);
+        let (signature, len) = inner.signer.sign(token.as_bytes());
+        token.push('.');
+        BASE64URL.encode_string(&signature[..len], &mut token);
+        Ok(token)
+    }
+
+    /// Verifies `token` and returns its claims.
+    ///
+    /// Checks, in order: length (at most [`MAX_TOKEN_LEN`](crate::MAX_TOKEN_LEN) bytes), three
+    /// strict base64url segments, the header (`alg` equal to the configured algorithm, no
+    /// `crit`), the signature (constant time), then the payload (no duplicate members; `sub`,
+    /// `exp`, `iat`, `nbf` and `type` present and well-typed), expiry, `nbf`, issuer and
+    /// audience.
+    pub fn decode_token(&self, token: &str) -> Result<Claims, JwtError> {
+        self.decode(token, Expiry::Enforce)
+    }
+
+    /// Whether `token` is valid: `decode_token(token).is_ok()`.
+    pub fn verify_token(&self, token: &str) -> bool {
+        self.decode_token(token).is_ok()
+    }
+
+    /// The identity of a token that is valid except perhaps for having expired, as BustAPI's
+    /// `get_identity`. Everything else, the signature first, is still verified.
+    pub fn get_identity(&self, token: &str) -> Result<String, JwtError> {
+        self.decode(token, Expiry::Ignore).map(|claims| claims.sub)
+    }
+
+    fn decode(&self, token: &str, expiry: Expiry) -> Result<Claims, JwtError> {
+        let inner = &*self.inner;
+        let segments = split(token)?;
+
+        // Tokens this configuration made carry exactly this header; anything else is parsed.
+        if segments.header != inner.header {
+            let mut buf = [0u8; 1024];
+            let len = BASE64URL
+                .decode_slice(segments.header, &mut buf)
+                .map_err(|e| match e {
+                    DecodeSliceError::OutputSliceTooSmall => InvalidToken::Header,
+                    DecodeSliceError::DecodeError(_) => InvalidToken::Base64,
+                })?;
+            let header = parse_header(&buf[..len])?;
+            if header.alg != inner.algorithm.name() {
+                return Err(InvalidToken::UnexpectedAlgorithm.into());
+            }
+            if header
+                .typ
+                .is_some_and(|typ| !typ.eq_ignore_ascii_case("JWT"))
+            {
+                return Err(InvalidToken::UnexpectedType.into());
+            }
+        }
+
+        let mut signature = [0u8; MAX_SIGNATURE_LEN];
+        let signature_len = match BASE64URL.decode_slice(segments.signature, &mut signature) {
+            Ok(len) => len,
+            // Longer than any HMAC output: it cannot match.
+            Err(DecodeSliceError::OutputSliceTooSmall) => return Err(JwtError::InvalidSignature),
+            Err(DecodeSliceError::DecodeError(_)) => return Err(InvalidToken::Base64.into()),
+        };
+        if !inner.signer.verify(
+            segments.signing_input.as_bytes(),
+            &signature[..signature_len],
+        ) {
+            return Err(JwtError::InvalidSignature);
+        }
+
+        let payload = BASE64URL
+            .decode(segments.payload)
+            .map_err(|_| InvalidToken::Base64)?;
+        let claims = parse_payload(&payload)?;
+
+        let now = unix_now();
+        if expiry == Expiry::Enforce && now >= claims.exp.saturating_add(inner.leeway) {
+            return Err(JwtError::Expired);
+        }
+        if now.saturating_add(inner.leeway) < claims.nbf {
+            return Err(JwtError::NotYetValid);
+        }
+        if let Some(issuer) = &inner.issuer
+            && claims.iss.as_deref() != Some(issuer)
+        {
+            return Err(InvalidToken::Issuer.into());
+        }
+        match &inner.audience {
+            Some(audience) if !claims.aud.iter().any(|aud| aud == audience) => {
+                return Err(InvalidToken::Audience.into());
+            }
+            None if !claims.aud.is_empty() => return Err(InvalidToken::Audience.into()),
+            _ => {}
+        }
+        Ok(claims)
+    }
+}
+
+/// Seconds since the Unix epoch. A clock before 1970 reads as 0, which only makes tokens look
+/// not yet valid: it fails closed.
+fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// A token id of 128 bits from the operating system's random number generator.
+fn new_jti() -> String {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).expect("the operating system's random number generator failed");
+    BASE64URL.encode(bytes)
+}
