@@ -1,14 +1,73 @@
 //! BustAPI-style JWT authentication for Rust: create and verify tokens, guard handlers with
-//! `#[jwt_required]` and friends, and serve them with a small hyper-based router.
+//! `#[jwt_required]` and its siblings, and serve them with a small hyper-based router.
+//!
+//! This package re-exports the three crates of the workspace, so it is the only dependency an
+//! application needs:
+//!
+//! - [`bustjwt_core`]: the token engine ([`Jwt`], [`Claims`], [`JwtError`]), the guard check and
+//!   password hashing ([`auth`]);
+//! - [`bustjwt_macros`]: [`jwt_required`], [`jwt_optional`], [`fresh_jwt_required`] and
+//!   [`jwt_refresh_token_required`];
+//! - [`bustjwt_server`]: [`BustApi`], [`Request`], [`Response`] and [`IntoResponse`].
+//!
+//! # Example
+//!
+//! ```no_run
+//! use bustjwt::prelude::*;
+//!
+//! #[jwt_required]
+//! async fn me(req: Request) -> Value {
+//!     json!({ "user": req.jwt_identity() })
+//! }
+//!
+//! fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     let mut app = BustApi::new();
+//!     app.secret_key(std::env::var("SECRET_KEY")?);
+//!     let jwt = Jwt::new(&mut app)?;
+//!
+//!     app.post("/login", move |_req: Request| {
+//!         json!({ "access_token": jwt.create_access_token("user123") })
+//!     });
+//!     app.get("/me", me);
+//!     app.run()?;
+//!     Ok(())
+//! }
+//! ```
 #![forbid(unsafe_code)]
 
-extern crate self as bustjwt;
-
-pub use bustjwt_core::*;
+#[doc(no_inline)]
+pub use bustjwt_core::{self, *};
 pub use bustjwt_macros::{
-    fresh_jwt_required, jwt_optional, jwt_refresh_token_required, jwt_required,
+    self, fresh_jwt_required, jwt_optional, jwt_refresh_token_required, jwt_required,
 };
-pub use serde_json::json;
+#[doc(no_inline)]
+pub use bustjwt_server::{self, *};
+pub use serde_json::{self, Value, json};
+
+pub mod auth {
+    //! Password hashing, as BustAPI's `bustapi.auth`: argon2id with OWASP parameters.
+    //!
+    //! ```
+    //! use bustjwt::auth::{hash_password, verify_password};
+    //!
+    //! let hash = hash_password("secret");
+    //! assert!(verify_password("secret", &hash));
+    //! assert!(!verify_password("secret", "")); // unknown user
+    //! ```
+    #[doc(inline)]
+    pub use bustjwt_core::password::*;
+}
+
+pub mod prelude {
+    //! The app, the request and response types, the JWT handle, the four guard attributes and
+    //! `json!`: `use bustjwt::prelude::*;`.
+    #[doc(no_inline)]
+    pub use crate::{
+        BustApi, Claims, HttpError, IntoResponse, Json, Jwt, JwtError, Request, Response,
+        StatusCode, TokenOptions, Value, fresh_jwt_required, json, jwt_optional,
+        jwt_refresh_token_required, jwt_required,
+    };
+}
 
 #[doc(hidden)]
 pub mod __private {
@@ -16,3 +75,8 @@ pub mod __private {
     //! any release, which is why `bustjwt` pins `bustjwt-macros` to an exact version.
     pub use bustjwt_core::{Rejection, Requirement, guard};
 }
+
+/// The README's examples, compiled as doctests so they stay true to the code.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -8,13 +8,34 @@ use crate::{Algorithm, ConfigError, Jwt};
 /// and no token should live for a century.
 pub(crate) const MAX_LIFETIME: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
 
+/// A new 64-byte secret key from the operating system's random number generator: long enough
+/// for every algorithm (RFC 7518 §3.2).
+///
+/// Tokens signed with it stop verifying when the process restarts, so persistent deployments
+/// should load a stored key instead (for example `openssl rand -base64 64` into `SECRET_KEY`).
+///
+/// ```
+/// use bustjwt_core::{Jwt, random_secret_key};
+///
+/// let jwt = Jwt::builder().secret_key(random_secret_key()).algorithm("HS512").build()?;
+/// # Ok::<(), bustjwt_core::ConfigError>(())
+/// ```
+///
+/// # Panics
+/// If the operating system's random number generator fails.
+pub fn random_secret_key() -> [u8; 64] {
+    let mut key = [0u8; 64];
+    getrandom::fill(&mut key).expect("the operating system's random number generator failed");
+    key
+}
+
 /// Something that owns a [`Jwt`], such as the web app: it may provide the secret key and it keeps
 /// the configuration so that guarded handlers can verify tokens.
 ///
 /// This is how `Jwt::new(&mut app)` mirrors BustAPI's `JWT(app)`.
 pub trait JwtHost {
     /// The host's own secret key, used when the builder sets none.
-    fn secret_key(&self) -> Option<&[u8]>;
+    fn host_secret_key(&self) -> Option<&[u8]>;
     /// Stores the configuration, for guards and handlers.
     fn set_jwt(&mut self, jwt: Jwt);
 }
@@ -168,7 +189,7 @@ impl JwtBuilder {
     /// the host, as BustAPI's `JWT(app)` does.
     pub fn init(mut self, host: &mut impl JwtHost) -> Result<Jwt, ConfigError> {
         if self.secret_key.is_none() {
-            self.secret_key = host.secret_key().map(<[u8]>::to_vec);
+            self.secret_key = host.host_secret_key().map(<[u8]>::to_vec);
         }
         let jwt = self.build()?;
         host.set_jwt(jwt.clone());
@@ -253,7 +274,7 @@ mod tests {
     }
 
     impl JwtHost for App {
-        fn secret_key(&self) -> Option<&[u8]> {
+        fn host_secret_key(&self) -> Option<&[u8]> {
             self.key.as_deref()
         }
         fn set_jwt(&mut self, jwt: Jwt) {

@@ -48,7 +48,7 @@ mod signer;
 pub use algorithm::Algorithm;
 pub use claims::{Claims, TokenType};
 pub use codec::MAX_TOKEN_LEN;
-pub use config::{JwtBuilder, JwtHost};
+pub use config::{JwtBuilder, JwtHost, random_secret_key};
 pub use error::{
     AuthorizationHeaderProblem, ConfigError, CreateTokenError, InvalidToken, JwtError,
 };

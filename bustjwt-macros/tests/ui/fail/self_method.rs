@@ -1,0 +1,12 @@
+use bustjwt::{jwt_required, Request};
+
+struct Api;
+
+impl Api {
+    #[jwt_required]
+    fn me(&self, req: Request) -> String {
+        format!("{:?}", req.jwt_identity())
+    }
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use bustjwt::jwt_required;
+
+#[jwt_required]
+struct Handler;
+
+fn main() {}

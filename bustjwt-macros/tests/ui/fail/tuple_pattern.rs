@@ -1,0 +1,11 @@
+use bustjwt::{jwt_required, Request};
+
+#[jwt_required]
+fn me((a, b): (Request, Request)) {
+    let _ = (a, b);
+}
+
+#[jwt_required]
+fn you(_: Request) {}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use bustjwt::{jwt_required, Request};
+
+#[jwt_required]
+fn me(req: Request, id: u64) -> String {
+    format!("{:?} {id}", req.jwt_identity())
+}
+
+fn main() {}

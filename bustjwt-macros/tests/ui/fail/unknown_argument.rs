@@ -1,0 +1,9 @@
+use bustjwt::{jwt_required, Request};
+
+#[jwt_required(foo)]
+fn me(_req: Request) {}
+
+#[jwt_required(fresh = true)]
+fn you(_req: Request) {}
+
+fn main() {}

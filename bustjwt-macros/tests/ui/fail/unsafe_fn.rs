@@ -1,0 +1,9 @@
+use bustjwt::{jwt_required, Request};
+
+#[jwt_required]
+unsafe fn me(_req: Request) {}
+
+#[jwt_required]
+extern "C" fn you(_req: Request) {}
+
+fn main() {}

@@ -1,0 +1,16 @@
+#![deny(warnings)]
+
+use bustjwt::{json, jwt_required, BustApi, Request};
+use serde_json::Value;
+
+#[jwt_required]
+async fn me(req: Request) -> Value {
+    json!({ "user": req.jwt_identity() })
+}
+
+#[jwt_required]
+async fn no_content(_req: Request) {}
+
+fn main() {
+    BustApi::new().get("/me", me).post("/ping", no_content);
+}

@@ -1,0 +1,10 @@
+use bustjwt::jwt_required;
+
+#[jwt_required]
+fn me(name: String) -> String {
+    name
+}
+
+fn main() {
+    let _ = me;
+}
