@@ -102,8 +102,7 @@ pub fn build_app(secret_key: Option<String>) -> Result<BustApi, bustjwt::ConfigE
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .init();
     let app = build_app(std::env::var("SECRET_KEY").ok())?;

@@ -23,9 +23,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     let jwt = Jwt::new(&mut app)?;
 
-    app.post("/login", move |_req: Request| {
-        json!({ "access_token": jwt.create_access_token("user123") })
-    });
+    app.post(
+        "/login",
+        move |_req: Request| json!({ "access_token": jwt.create_access_token("user123") }),
+    );
     app.get("/protected", protected);
 
     app.run()?;

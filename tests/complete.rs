@@ -49,7 +49,10 @@ async fn login_refresh_and_protected_routes() {
     let claims = jwt().decode_token(&refreshed).unwrap();
     assert_eq!(claims.identity(), "admin");
     assert!(!claims.fresh(), "refreshed tokens are not fresh");
-    assert_eq!(client.get("/me", Some(&refreshed)).await.json(), json!({ "user": "admin" }));
+    assert_eq!(
+        client.get("/me", Some(&refreshed)).await.json(),
+        json!({ "user": "admin" })
+    );
     server.stop().await;
 }
 
@@ -65,11 +68,26 @@ async fn token_types_and_freshness_per_guard() {
     let reply = client.post("/change-password", Some(&access), None).await;
     assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(reply.json(), json!({ "status": "password changed" }));
-    assert_unauthorized(&client.post("/change-password", Some(&stale), None).await, "Fresh token required");
-    assert_unauthorized(&client.post("/change-password", Some(&refresh), None).await, "Access token required");
-    assert_unauthorized(&client.get("/me", Some(&refresh)).await, "Access token required");
-    assert_unauthorized(&client.get("/protected", Some(&refresh)).await, "Access token required");
-    assert_unauthorized(&client.post("/refresh", Some(&access), None).await, "Refresh token required");
+    assert_unauthorized(
+        &client.post("/change-password", Some(&stale), None).await,
+        "Fresh token required",
+    );
+    assert_unauthorized(
+        &client.post("/change-password", Some(&refresh), None).await,
+        "Access token required",
+    );
+    assert_unauthorized(
+        &client.get("/me", Some(&refresh)).await,
+        "Access token required",
+    );
+    assert_unauthorized(
+        &client.get("/protected", Some(&refresh)).await,
+        "Access token required",
+    );
+    assert_unauthorized(
+        &client.post("/refresh", Some(&access), None).await,
+        "Refresh token required",
+    );
 }
 
 #[tokio::test]
@@ -81,7 +99,10 @@ async fn optional_route() {
 
     let public = json!({ "feed": "public" });
     assert_eq!(client.get("/feed", None).await.json(), public);
-    assert_eq!(client.get("/feed", Some(&access)).await.json(), json!({ "feed": "personalized for admin" }));
+    assert_eq!(
+        client.get("/feed", Some(&access)).await.json(),
+        json!({ "feed": "personalized for admin" })
+    );
     for token in [refresh.as_str(), expired.as_str(), "garbage"] {
         let reply = client.get("/feed", Some(token)).await;
         assert_eq!(reply.status, StatusCode::OK);
@@ -97,7 +118,11 @@ fn expired_token() -> String {
         .unwrap()
         .as_secs() as i64;
     let payload = json!({ "sub": "admin", "iat": now - 100, "nbf": now - 100, "exp": now - 1, "type": "access", "fresh": true });
-    let input = format!("{}.{}", B64.encode(r#"{"alg":"HS256","typ":"JWT"}"#), B64.encode(payload.to_string()));
+    let input = format!(
+        "{}.{}",
+        B64.encode(r#"{"alg":"HS256","typ":"JWT"}"#),
+        B64.encode(payload.to_string())
+    );
     let mut mac = Hmac::<sha2::Sha256>::new_from_slice(KEY.as_bytes()).unwrap();
     mac.update(input.as_bytes());
     format!("{input}.{}", B64.encode(mac.finalize().into_bytes()))
@@ -107,27 +132,66 @@ fn expired_token() -> String {
 async fn the_seeds_error_responses() {
     let server = server().await;
     let client = server.client();
-    assert_unauthorized(&client.get("/me", None).await, "Missing Authorization header");
-    assert_unauthorized(&client.get("/me", Some(&expired_token())).await, "Token has expired");
-    let other = Jwt::builder().secret_key("another-key-another-key-another-key!").build().unwrap();
-    assert_unauthorized(&client.get("/me", Some(&other.create_access_token("admin"))).await, "Invalid token signature");
-    let stale = jwt().create_access_token_with("admin", TokenOptions::new().fresh(false)).unwrap();
-    assert_unauthorized(&client.post("/change-password", Some(&stale), None).await, "Fresh token required");
-    assert_unauthorized(&client.get("/me", Some("abc")).await, "Invalid token: expected three dot-separated segments");
+    assert_unauthorized(
+        &client.get("/me", None).await,
+        "Missing Authorization header",
+    );
+    assert_unauthorized(
+        &client.get("/me", Some(&expired_token())).await,
+        "Token has expired",
+    );
+    let other = Jwt::builder()
+        .secret_key("another-key-another-key-another-key!")
+        .build()
+        .unwrap();
+    assert_unauthorized(
+        &client
+            .get("/me", Some(&other.create_access_token("admin")))
+            .await,
+        "Invalid token signature",
+    );
+    let stale = jwt()
+        .create_access_token_with("admin", TokenOptions::new().fresh(false))
+        .unwrap();
+    assert_unauthorized(
+        &client.post("/change-password", Some(&stale), None).await,
+        "Fresh token required",
+    );
+    assert_unauthorized(
+        &client.get("/me", Some("abc")).await,
+        "Invalid token: expected three dot-separated segments",
+    );
 }
 
 #[tokio::test]
 async fn login_failures() {
     let server = server().await;
     let client = server.client();
-    let wrong = client.post("/login", None, Some(json!({ "username": "admin", "password": "nope" }))).await;
+    let wrong = client
+        .post(
+            "/login",
+            None,
+            Some(json!({ "username": "admin", "password": "nope" })),
+        )
+        .await;
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
     assert_eq!(wrong.json(), json!({ "error": "Invalid credentials" }));
-    let unknown = client.post("/login", None, Some(json!({ "username": "root", "password": "secret" }))).await;
+    let unknown = client
+        .post(
+            "/login",
+            None,
+            Some(json!({ "username": "root", "password": "secret" })),
+        )
+        .await;
     assert_eq!(unknown.status, StatusCode::UNAUTHORIZED);
     assert_eq!(unknown.json(), json!({ "error": "Invalid credentials" }));
 
-    for body in [None, Some(json!({ "username": "admin" })), Some(json!({ "username": "admin", "password": 7 })), Some(json!([1]))] {
+    for body in [
+        None,
+        Some(json!({ "username": "admin" })),
+        Some(json!({ "username": "admin", "password": 7 })),
+        Some(json!([1])),
+    ] {
         let reply = client.post("/login", None, body.clone()).await;
         assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{body:?}");
         assert!(!reply.error().is_empty());
@@ -205,7 +269,11 @@ async fn concurrent_requests() {
         .collect();
     for (i, task) in tasks.into_iter().enumerate() {
         let reply = task.await.unwrap();
-        let expected = if i % 2 == 0 { StatusCode::OK } else { StatusCode::UNAUTHORIZED };
+        let expected = if i % 2 == 0 {
+            StatusCode::OK
+        } else {
+            StatusCode::UNAUTHORIZED
+        };
         assert_eq!(reply.status, expected);
     }
 }
@@ -218,7 +286,9 @@ async fn a_stalled_client_is_dropped_and_does_not_hold_up_others() {
     let client = server.client();
 
     let mut slow = tokio::net::TcpStream::connect(server.addr).await.unwrap();
-    slow.write_all(b"GET /feed HTTP/1.1\r\nHost: x\r\nX-Slow: ").await.unwrap();
+    slow.write_all(b"GET /feed HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+        .await
+        .unwrap();
 
     // Others are served while it stalls.
     let started = std::time::Instant::now();
@@ -230,7 +300,10 @@ async fn a_stalled_client_is_dropped_and_does_not_hold_up_others() {
     let read = tokio::time::timeout(Duration::from_secs(5), slow.read_to_end(&mut buf)).await;
     assert!(read.is_ok(), "stalled connection was not dropped");
     let text = String::from_utf8_lossy(&buf);
-    assert!(text.is_empty() || text.starts_with("HTTP/1.1 408"), "{text}");
+    assert!(
+        text.is_empty() || text.starts_with("HTTP/1.1 408"),
+        "{text}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -248,7 +321,10 @@ async fn login_under_load_does_not_stall_other_requests() {
         assert_eq!(reply.status, StatusCode::OK);
     }
     // Had hashing run on the async workers, /me would have waited for the whole storm.
-    assert!(storm.iter().any(|task| !task.is_finished()), "/me waited for the logins");
+    assert!(
+        storm.iter().any(|task| !task.is_finished()),
+        "/me waited for the logins"
+    );
     for task in storm {
         task.await.unwrap();
     }

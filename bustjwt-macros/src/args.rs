@@ -134,7 +134,10 @@ mod tests {
         );
         let optional = Args::parse(Requirement::Optional, quote!(crate = "x", a::b = 1));
         assert_eq!(
-            optional.err().expect("`a::b` is not an argument").to_string(),
+            optional
+                .err()
+                .expect("`a::b` is not an argument")
+                .to_string(),
             "unsupported argument `a::b`: `#[jwt_optional]` takes no arguments \
              except `crate = \"..\"`"
         );

@@ -64,7 +64,9 @@ impl Requirement {
     /// `#[bustjwt::jwt_optional]` counts too).
     fn of_attribute(attr: &Attribute) -> Option<Requirement> {
         let last = attr.path().segments.last()?;
-        Requirement::ALL.into_iter().find(|r| last.ident == r.name())
+        Requirement::ALL
+            .into_iter()
+            .find(|r| last.ident == r.name())
     }
 }
 
@@ -80,7 +82,11 @@ impl fmt::Display for Requirement {
 /// The only place that turns a `syn::Result` into tokens: on error it emits the user's item
 /// unchanged next to the errors, so IDEs keep working inside it and the rest of the crate gets no
 /// spurious "cannot find function" errors (as tokio-macros does).
-pub(crate) fn expand(requirement: Requirement, args: TokenStream, item: TokenStream) -> TokenStream {
+pub(crate) fn expand(
+    requirement: Requirement,
+    args: TokenStream,
+    item: TokenStream,
+) -> TokenStream {
     let output = match guard(requirement, args, item.clone()) {
         Ok(tokens) => tokens,
         Err(errors) => {
@@ -96,7 +102,11 @@ pub(crate) fn expand(requirement: Requirement, args: TokenStream, item: TokenStr
 }
 
 /// Parses and checks the arguments and the handler, then rewrites it.
-fn guard(requirement: Requirement, args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
+fn guard(
+    requirement: Requirement,
+    args: TokenStream,
+    item: TokenStream,
+) -> syn::Result<TokenStream> {
     let args = Args::parse(requirement, args);
     let handler = Handler::parse(requirement, item);
     let (args, handler) = both(args, handler)?;
@@ -249,7 +259,10 @@ fn check_signature(requirement: Requirement, sig: &Signature, errors: &mut Error
     if let Some(abi) = &sig.abi {
         errors.push(syn::Error::new_spanned(
             abi,
-            format!("{requirement} cannot be applied to an `extern` fn: remove `{}`", quote!(#abi)),
+            format!(
+                "{requirement} cannot be applied to an `extern` fn: remove `{}`",
+                quote!(#abi)
+            ),
         ));
     }
     if let Some(variadic) = &sig.variadic {
@@ -284,9 +297,11 @@ fn take_request(
             ),
         )),
         Some(FnArg::Typed(param)) => match &mut *param.pat {
-            Pat::Ident(pat) if pat.by_ref.is_none() && pat.subpat.is_none() => {
-                Ok((pat.mutability.take(), pat.ident.clone(), (*param.ty).clone()))
-            }
+            Pat::Ident(pat) if pat.by_ref.is_none() && pat.subpat.is_none() => Ok((
+                pat.mutability.take(),
+                pat.ident.clone(),
+                (*param.ty).clone(),
+            )),
             other => Err(syn::Error::new_spanned(
                 &*other,
                 format!(
@@ -332,16 +347,20 @@ fn rewrite(requirement: Requirement, args: &Args, handler: Handler) -> TokenStre
     let name_span = Span::call_site().located_at(sig.ident.span());
     let ty_span = Span::call_site().located_at(ty.span());
 
-    let (arrow, output, output_span) = match &sig.output {
+    // `nameable`: whether the return type can be written in a `let` or a closure's signature,
+    // which `impl Trait` and `!` cannot.
+    let (arrow, output, output_span, nameable) = match &sig.output {
         ReturnType::Default => (
             Token![->](name_span),
             quote_spanned!(name_span=> ()),
             name_span,
+            true,
         ),
         ReturnType::Type(arrow, output) => (
             *arrow,
             output.to_token_stream(),
             Span::call_site().located_at(output.span()),
+            !matches!(**output, Type::Never(_)) && !contains_impl_trait(output.to_token_stream()),
         ),
     };
     sig.output = ReturnType::Type(
@@ -363,10 +382,9 @@ fn rewrite(requirement: Requirement, args: &Args, handler: Handler) -> TokenStre
     };
 
     // The body keeps its own scope: `return` and `?` leave the closure / async block, whose
-    // output the enclosing `Ok(..)` passes on. When the return type can be named (not
-    // `impl Trait`), it is also declared before the body is checked, so that a wrong `return` or
-    // tail expression is reported at the user's code, next to their return type.
-    let nameable = !contains_impl_trait(output.clone()) && output.to_string() != "!";
+    // output the enclosing `Ok(..)` passes on. When the return type can be named, it is also
+    // declared before the body is checked, so that a wrong `return` or tail expression is
+    // reported at the user's code, next to their return type.
     let body = match (sig.asyncness.is_some(), nameable) {
         (false, true) => quote_spanned!(name_span=> (move || -> #output #block)()),
         (false, false) => quote_spanned!(name_span=> (move || #block)()),
@@ -404,7 +422,9 @@ fn rewrite(requirement: Requirement, args: &Args, handler: Handler) -> TokenStre
         #(#attrs)*
         #vis #sig
     };
-    block.brace_token.surround(&mut tokens, |tokens| glue.to_tokens(tokens));
+    block
+        .brace_token
+        .surround(&mut tokens, |tokens| glue.to_tokens(tokens));
     tokens
 }
 
@@ -500,7 +520,9 @@ mod tests {
             (Requirement::FreshAccess, "FreshAccess"),
             (Requirement::Refresh, "Refresh"),
         ] {
-            let item = quote!(fn h(req: Request) {});
+            let item = quote!(
+                fn h(req: Request) {}
+            );
             let output = expand(requirement, TokenStream::new(), item).to_string();
             let expected = quote!(::bustjwt::__private::Requirement::Ident).to_string();
             assert!(
@@ -558,7 +580,11 @@ mod tests {
         // `impl Trait` cannot be named in a `let`.
         assert_eq!(f.block.stmts.len(), 2);
         let first = &f.block.stmts[0];
-        assert!(quote!(#first).to_string().starts_with("let mut req = match"));
+        assert!(
+            quote!(#first)
+                .to_string()
+                .starts_with("let mut req = match")
+        );
         let last = &f.block.stmts[1];
         assert_eq!(
             quote!(#last).to_string(),
@@ -584,24 +610,36 @@ mod tests {
         assert!(contains_impl_trait(quote!(Result<(u8, impl Display), E>)));
         assert!(contains_impl_trait(quote!(Box<dyn Fn() -> [impl Copy; 1]>)));
         assert!(!contains_impl_trait(quote!(Result<Value, MyError>)));
-        assert!(!contains_impl_trait(quote!(Box<dyn Future<Output = ()> + Send>)));
+        assert!(!contains_impl_trait(quote!(
+            Box<dyn Future<Output = ()> + Send>
+        )));
     }
 
     #[test]
     fn raw_identifiers_are_kept() {
-        let f = rewritten(Requirement::Access, quote!(), quote!(fn h(r#type: Req) {}));
+        let f = rewritten(
+            Requirement::Access,
+            quote!(),
+            quote!(
+                fn h(r#type: Req) {}
+            ),
+        );
         let inputs = &f.sig.inputs;
         assert_eq!(quote!(#inputs).to_string(), "r#type : Req");
     }
 
     #[test]
     fn errors_keep_the_item_and_add_compile_errors() {
-        let item = quote!(struct NotAHandler;);
+        let item = quote!(
+            struct NotAHandler;
+        );
         let output = expand_access(quote!(), item.clone());
         assert!(output.starts_with(&item.to_string()), "{output}");
         assert!(output.contains("compile_error"), "{output}");
 
-        let item = quote!(fn h() {});
+        let item = quote!(
+            fn h() {}
+        );
         let output = expand_access(quote!(), item.clone());
         assert!(output.starts_with(&item.to_string()), "{output}");
         assert!(output.contains("compile_error"), "{output}");
@@ -615,37 +653,74 @@ mod tests {
                  write `fn handler(req: bustjwt::Request) -> ..` (or `async fn`)"
             )
         };
-        assert_eq!(errors(quote!(struct S;)), [message("a struct")]);
-        assert_eq!(errors(quote!(impl S { fn h(req: R) {} })), [message("an impl block")]);
-        assert_eq!(errors(quote!(const C: u8 = 1;)), [message("a const")]);
         assert_eq!(
-            errors(quote!(static H: fn(R) = |req| {};)),
+            errors(quote!(
+                struct S;
+            )),
+            [message("a struct")]
+        );
+        assert_eq!(
+            errors(quote!(impl S { fn h(req: R) {} })),
+            [message("an impl block")]
+        );
+        assert_eq!(
+            errors(quote!(
+                const C: u8 = 1;
+            )),
+            [message("a const")]
+        );
+        assert_eq!(
+            errors(quote!(
+                static H: fn(R) = |req| {};
+            )),
             [message("a static")]
         );
-        assert_eq!(errors(quote!(mod m {})), [message("a module")]);
+        assert_eq!(
+            errors(quote!(
+                mod m {}
+            )),
+            [message("a module")]
+        );
     }
 
     #[test]
     fn parameter_count() {
         assert_eq!(
-            errors(quote!(fn me() {})),
-            ["`#[jwt_required]` handlers take the request as their only parameter: \
-              add it, e.g. `fn me(req: bustjwt::Request)`"]
+            errors(quote!(
+                fn me() {}
+            )),
+            [
+                "`#[jwt_required]` handlers take the request as their only parameter: \
+              add it, e.g. `fn me(req: bustjwt::Request)`"
+            ]
         );
         assert_eq!(
-            errors(quote!(fn h(req: Request, id: u64, name: String) {})),
-            ["`#[jwt_required]` handlers take exactly one parameter, the request: \
-              remove the others and read what you need from the request"]
+            errors(quote!(
+                fn h(req: Request, id: u64, name: String) {}
+            )),
+            [
+                "`#[jwt_required]` handlers take exactly one parameter, the request: \
+              remove the others and read what you need from the request"
+            ]
         );
     }
 
     #[test]
     fn methods_taking_self() {
-        for item in [quote!(fn h(&self) {}), quote!(fn h(self, req: Request) {})] {
+        for item in [
+            quote!(
+                fn h(&self) {}
+            ),
+            quote!(
+                fn h(self, req: Request) {}
+            ),
+        ] {
             assert_eq!(
                 errors(item),
-                ["`#[jwt_required]` cannot be applied to a method taking `self`: a handler \
-                  takes the request as its only parameter, e.g. `fn h(req: bustjwt::Request)`"]
+                [
+                    "`#[jwt_required]` cannot be applied to a method taking `self`: a handler \
+                  takes the request as its only parameter, e.g. `fn h(req: bustjwt::Request)`"
+                ]
             );
         }
     }
@@ -654,25 +729,53 @@ mod tests {
     fn request_patterns() {
         let message = "`#[jwt_required]` needs the request bound to a plain name: \
                        write `req: Request` (or `mut req: ..`)";
-        assert_eq!(errors(quote!(fn h((a, b): Request) {})), [message]);
-        assert_eq!(errors(quote!(fn h(ref req: Request) {})), [message]);
-        assert_eq!(errors(quote!(fn h(_: Request) {})), [message]);
-        assert_eq!(errors(quote!(fn h(req @ _: Request) {})), [message]);
+        assert_eq!(
+            errors(quote!(
+                fn h((a, b): Request) {}
+            )),
+            [message]
+        );
+        assert_eq!(
+            errors(quote!(
+                fn h(ref req: Request) {}
+            )),
+            [message]
+        );
+        assert_eq!(
+            errors(quote!(
+                fn h(_: Request) {}
+            )),
+            [message]
+        );
+        assert_eq!(
+            errors(quote!(
+                fn h(req @ _: Request) {}
+            )),
+            [message]
+        );
     }
 
     #[test]
     fn signature_qualifiers() {
         assert_eq!(
-            errors(quote!(const fn h(req: Request) {})),
+            errors(quote!(
+                const fn h(req: Request) {}
+            )),
             ["`#[jwt_required]` cannot be applied to a `const fn`: remove `const`"]
         );
         assert_eq!(
-            errors(quote!(unsafe fn h(req: Request) {})),
-            ["`#[jwt_required]` cannot be applied to an `unsafe fn`: the router calls \
-              handlers as safe functions; remove `unsafe` and use an `unsafe` block inside"]
+            errors(quote!(
+                unsafe fn h(req: Request) {}
+            )),
+            [
+                "`#[jwt_required]` cannot be applied to an `unsafe fn`: the router calls \
+              handlers as safe functions; remove `unsafe` and use an `unsafe` block inside"
+            ]
         );
         assert_eq!(
-            errors(quote!(extern "C" fn h(req: Request) {})),
+            errors(quote!(
+                extern "C" fn h(req: Request) {}
+            )),
             ["`#[jwt_required]` cannot be applied to an `extern` fn: remove `extern \"C\"`"]
         );
     }
@@ -680,23 +783,38 @@ mod tests {
     #[test]
     fn second_guard_attribute() {
         assert_eq!(
-            errors(quote!(#[jwt_optional] fn h(req: Request) {})),
-            ["`#[jwt_required]` cannot be combined with `#[jwt_optional]`: \
-              a handler takes exactly one guard attribute"]
+            errors(quote!(
+                #[jwt_optional]
+                fn h(req: Request) {}
+            )),
+            [
+                "`#[jwt_required]` cannot be combined with `#[jwt_optional]`: \
+              a handler takes exactly one guard attribute"
+            ]
         );
         assert_eq!(
-            errors(quote!(#[bustjwt::jwt_required] fn h(req: Request) {})),
+            errors(quote!(
+                #[bustjwt::jwt_required]
+                fn h(req: Request) {}
+            )),
             ["`#[jwt_required]` is applied twice: remove one of them"]
         );
     }
 
     #[test]
     fn errors_are_collected() {
-        let item = quote!(#[fresh_jwt_required] const unsafe fn h((a, b): Request, c: u8) {});
+        let item = quote!(
+            #[fresh_jwt_required]
+            const unsafe fn h((a, b): Request, c: u8) {}
+        );
         let argument_error = "unsupported argument `foo`: `#[jwt_required]` takes no \
                               arguments except `crate = \"..\"`";
         let result = guard(Requirement::Access, quote!(foo), item);
-        let messages: Vec<String> = result.unwrap_err().into_iter().map(|e| e.to_string()).collect();
+        let messages: Vec<String> = result
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.to_string())
+            .collect();
         assert_eq!(messages.len(), 6, "{messages:#?}");
         assert_eq!(messages[0], argument_error);
         assert!(messages[1].contains("cannot be combined with `#[fresh_jwt_required]`"));

@@ -76,7 +76,8 @@
 //!
 //! # Debugging
 //!
-//! Set `BUSTJWT_MACROS_DEBUG=1` while building to print every expansion to stderr.
+//! Set `BUSTJWT_MACROS_DEBUG=1` while building to print every expansion to stderr. Cargo does
+//! not rebuild when only the variable changes: touch the file that uses the attribute.
 #![forbid(unsafe_code)]
 #![doc(test(attr(deny(warnings, rust_2018_idioms))))]
 

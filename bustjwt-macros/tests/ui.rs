@@ -15,7 +15,10 @@ fn ui() {
 }
 
 #[test]
-#[rustversion::attr(not(stable(1.95)), ignore = "rustc's diagnostics were recorded on rustc 1.95")]
+#[rustversion::attr(
+    not(stable(1.95)),
+    ignore = "rustc's diagnostics were recorded on rustc 1.95"
+)]
 fn ui_rustc() {
     let t = trybuild::TestCases::new();
     t.compile_fail("tests/ui/rustc/*.rs");

@@ -1,4 +1,4 @@
-use bustjwt::{jwt_required, Request};
+use bustjwt::{Request, jwt_required};
 
 #[jwt_required]
 const fn me(req: Request) -> Request {

@@ -1,4 +1,4 @@
-use bustjwt::{jwt_optional, jwt_required, Request};
+use bustjwt::{Request, jwt_optional, jwt_required};
 
 #[jwt_required]
 #[jwt_optional]

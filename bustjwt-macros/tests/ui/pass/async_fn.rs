@@ -1,6 +1,6 @@
 #![deny(warnings)]
 
-use bustjwt::{json, jwt_required, BustApi, Request};
+use bustjwt::{BustApi, Request, json, jwt_required};
 use serde_json::Value;
 
 #[jwt_required]

@@ -16,7 +16,10 @@ mod shim {
 
         pub use bustjwt::__private::{Rejection, Requirement};
 
-        pub fn guard<R: bustjwt::AuthRequest>(req: R, requirement: Requirement) -> Result<R, Rejection> {
+        pub fn guard<R: bustjwt::AuthRequest>(
+            req: R,
+            requirement: Requirement,
+        ) -> Result<R, Rejection> {
             crate::GUARD_CALLS.fetch_add(1, Ordering::SeqCst);
             bustjwt::__private::guard(req, requirement)
         }

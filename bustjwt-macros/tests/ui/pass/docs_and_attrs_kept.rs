@@ -2,7 +2,7 @@
 
 //! Attributes around and inside a guarded handler are kept, in order.
 
-use bustjwt::{jwt_required, BustApi, Request};
+use bustjwt::{BustApi, Request, jwt_required};
 
 /// Returns the caller's identity.
 ///

@@ -1,8 +1,8 @@
 #![deny(warnings)]
 
 use bustjwt::{
-    fresh_jwt_required, json, jwt_optional, jwt_refresh_token_required, jwt_required, BustApi,
-    Request,
+    BustApi, Request, fresh_jwt_required, json, jwt_optional, jwt_refresh_token_required,
+    jwt_required,
 };
 use serde_json::Value;
 

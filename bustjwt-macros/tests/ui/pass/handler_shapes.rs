@@ -2,7 +2,7 @@
 
 //! Handler shapes beyond the plain `fn(req: Request) -> T`.
 
-use bustjwt::{jwt_required, AuthRequest, BustApi, Request};
+use bustjwt::{AuthRequest, BustApi, Request, jwt_required};
 
 /// Generic over the request type.
 #[jwt_required]

@@ -1,6 +1,6 @@
 #![deny(warnings)]
 
-use bustjwt::{json, jwt_required, BustApi, IntoResponse, Request, StatusCode};
+use bustjwt::{BustApi, IntoResponse, Request, StatusCode, json, jwt_required};
 
 #[jwt_required]
 fn sync_status(req: Request) -> impl IntoResponse {

@@ -3,7 +3,7 @@
 //! `mut req` rebinds the checked request mutably, without an `unused_mut` warning for the
 //! parameter the macro passes on.
 
-use bustjwt::{jwt_required, BustApi, Request};
+use bustjwt::{BustApi, Request, jwt_required};
 
 #[jwt_required]
 fn sync_mut(mut req: Request) -> String {
@@ -18,5 +18,7 @@ async fn async_mut(mut req: Request) -> String {
 }
 
 fn main() {
-    BustApi::new().get("/sync", sync_mut).get("/async", async_mut);
+    BustApi::new()
+        .get("/sync", sync_mut)
+        .get("/async", async_mut);
 }

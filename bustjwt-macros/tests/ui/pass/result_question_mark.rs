@@ -5,7 +5,7 @@
 
 use std::num::ParseIntError;
 
-use bustjwt::{json, jwt_required, BustApi, IntoResponse, Request, Response, StatusCode};
+use bustjwt::{BustApi, IntoResponse, Request, Response, StatusCode, json, jwt_required};
 use serde_json::Value;
 
 #[derive(Debug)]

@@ -1,6 +1,6 @@
 #![deny(warnings)]
 
-use bustjwt::{json, jwt_optional, BustApi, Request};
+use bustjwt::{BustApi, Request, json, jwt_optional};
 use serde_json::Value;
 
 #[jwt_optional]
