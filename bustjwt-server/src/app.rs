@@ -9,6 +9,7 @@ use bustjwt_core::Jwt;
 use http::Method;
 use tokio::net::TcpListener;
 
+use crate::connections::ConnectionCounter;
 use crate::error::ServerError;
 use crate::handler::{self, Handler};
 use crate::routing::Router;
@@ -71,6 +72,7 @@ pub struct BustApi {
     secret_key: Option<Vec<u8>>,
     jwt: Option<Jwt>,
     limits: Limits,
+    connections: ConnectionCounter,
 }
 
 impl BustApi {
@@ -81,6 +83,7 @@ impl BustApi {
             secret_key: None,
             jwt: None,
             limits: Limits::default(),
+            connections: ConnectionCounter::default(),
         }
     }
 
@@ -183,6 +186,13 @@ impl BustApi {
         self
     }
 
+    /// A handle on the number of connections this app's server is handling, to read while it
+    /// serves (get it before calling [`serve`](Self::serve) or [`run`](Self::run), which take
+    /// the app). It reads `0` again once every connection has ended.
+    pub fn connection_counter(&self) -> ConnectionCounter {
+        self.connections.clone()
+    }
+
     /// Serves the app until Ctrl-C or `SIGTERM`, blocking the calling thread.
     ///
     /// Listens on `127.0.0.1:5000`, or on `HOST` and `PORT` from the environment (`HOST=0.0.0.0`
@@ -251,6 +261,7 @@ impl BustApi {
             router: self.router,
             jwt: self.jwt,
             limits: self.limits,
+            connections: self.connections,
         }
     }
 }
@@ -292,6 +303,7 @@ pub(crate) struct AppInner {
     pub(crate) router: Router,
     pub(crate) jwt: Option<Jwt>,
     pub(crate) limits: Limits,
+    pub(crate) connections: ConnectionCounter,
 }
 
 #[cfg(test)]

@@ -67,6 +67,7 @@
 #![forbid(unsafe_code)]
 
 mod app;
+mod connections;
 mod dispatch;
 mod error;
 mod handler;
@@ -77,6 +78,8 @@ mod serve;
 
 #[doc(inline)]
 pub use self::app::BustApi;
+#[doc(inline)]
+pub use self::connections::ConnectionCounter;
 #[doc(inline)]
 pub use self::error::{BadRequest, HttpError, JwtNotConfigured, ServerError};
 #[doc(inline)]

@@ -136,6 +136,8 @@ pub(crate) async fn serve(app: BustApi, listener: TcpListener, shutdown: impl Fu
         if let Err(error) = stream.set_nodelay(true) {
             tracing::debug!(%error, "could not set TCP_NODELAY");
         }
+        // Counted until the connection's task ends, however it ends.
+        let live = app.connections.track();
         let app = Arc::clone(&app);
         let service = service_fn(move |req: http::Request<Incoming>| {
             let app = Arc::clone(&app);
@@ -144,6 +146,7 @@ pub(crate) async fn serve(app: BustApi, listener: TcpListener, shutdown: impl Fu
         let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
         let mut force_closed = force_closed.clone();
         tokio::spawn(async move {
+            let _live = live;
             tokio::select! {
                 result = connection => {
                     if let Err(error) = result {
@@ -176,6 +179,9 @@ fn connection_builder(app: &AppInner) -> http1::Builder {
     let mut http = http1::Builder::new();
     http.timer(TokioTimer::new())
         .keep_alive(true)
+        // A client may shut its write side after sending a request (`nc -N`, some scripts):
+        // answer it instead of dropping the request when the read side sees EOF.
+        .half_close(true)
         .header_read_timeout(limits.header_read_timeout)
         .max_header_size(limits.max_header_size);
     http

@@ -26,7 +26,11 @@ impl TestServer {
         let task = tokio::spawn(app.serve_with_shutdown(listener, async {
             stopped.await.ok();
         }));
-        TestServer { addr, stop: Some(stop), task: Some(task) }
+        TestServer {
+            addr,
+            stop: Some(stop),
+            task: Some(task),
+        }
     }
 
     /// Stops accepting, waits for in-flight requests, returns when the server has stopped.
@@ -71,7 +75,10 @@ impl Reply {
 
     /// The `error` member of a JSON error body.
     pub fn error(&self) -> String {
-        self.json()["error"].as_str().expect("an error message").to_owned()
+        self.json()["error"]
+            .as_str()
+            .expect("an error message")
+            .to_owned()
     }
 }
 
@@ -91,7 +98,11 @@ impl Client {
         let response = sender.send_request(request).await.unwrap();
         let (parts, body) = response.into_parts();
         let body = body.collect().await.unwrap().to_bytes();
-        Reply { status: parts.status, headers: parts.headers, body }
+        Reply {
+            status: parts.status,
+            headers: parts.headers,
+            body,
+        }
     }
 
     pub fn request(&self, method: &str, path: &str) -> hyper::http::request::Builder {
@@ -127,7 +138,11 @@ impl Client {
     /// Logs in as `admin` and returns `(access_token, refresh_token)`.
     pub async fn login(&self) -> (String, String) {
         let reply = self
-            .post("/login", None, Some(serde_json::json!({ "username": "admin", "password": "secret" })))
+            .post(
+                "/login",
+                None,
+                Some(serde_json::json!({ "username": "admin", "password": "secret" })),
+            )
             .await;
         assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
         let json = reply.json();
@@ -148,6 +163,9 @@ pub fn assert_unauthorized(reply: &Reply, message: &str) {
         assert_eq!(challenge, "Bearer");
     } else {
         assert!(challenge.starts_with("Bearer error=\""), "{challenge}");
-        assert!(challenge.ends_with(&format!("error_description=\"{message}\"")), "{challenge}");
+        assert!(
+            challenge.ends_with(&format!("error_description=\"{message}\"")),
+            "{challenge}"
+        );
     }
 }
