@@ -18,6 +18,7 @@ pub(crate) const MAX_LIFETIME: Duration = Duration::from_secs(100 * 365 * 24 * 3
 /// use bustjwt_core::{Jwt, random_secret_key};
 ///
 /// let jwt = Jwt::builder().secret_key(random_secret_key()).algorithm("HS512").build()?;
+/// assert!(jwt.verify_token(&jwt.create_access_token("ada")));
 /// # Ok::<(), bustjwt_core::ConfigError>(())
 /// ```
 ///

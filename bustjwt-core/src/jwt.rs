@@ -93,6 +93,9 @@ struct NewClaims<'a> {
     custom: &'a Map<String, serde_json::Value>,
 }
 
+/// Payloads up to this many bytes are decoded into a stack buffer.
+const STACK_PAYLOAD_LEN: usize = 768;
+
 /// Which time checks `decode` applies.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Expiry {
@@ -294,10 +297,19 @@ impl Jwt {
             return Err(JwtError::InvalidSignature);
         }
 
-        let payload = BASE64URL
-            .decode(segments.payload)
+        // Usual payloads are decoded on the stack; larger ones (big custom claims) on the heap.
+        let mut stack = [0u8; STACK_PAYLOAD_LEN];
+        let mut heap = Vec::new();
+        let buffer = if segments.payload.len() <= STACK_PAYLOAD_LEN / 3 * 4 {
+            &mut stack[..]
+        } else {
+            heap.resize(segments.payload.len() / 4 * 3 + 3, 0);
+            &mut heap[..]
+        };
+        let payload_len = BASE64URL
+            .decode_slice(segments.payload, &mut *buffer)
             .map_err(|_| InvalidToken::Base64)?;
-        let claims = parse_payload(&payload)?;
+        let claims = parse_payload(&buffer[..payload_len])?;
 
         let now = unix_now();
         if expiry == Expiry::Enforce && now >= claims.exp.saturating_add(inner.leeway) {

@@ -435,30 +435,38 @@ mod tests {
             .with_ansi(false)
             .with_max_level(tracing::Level::TRACE)
             .finish();
-        let _guard = tracing::subscriber::set_default(subscriber);
+        // A global subscriber, not `set_default`: with a thread-local one, tests running on
+        // other threads at the same time can cache the access log's callsite as disabled.
+        // Other tests' log lines land here too; the assertions pick this test's by path.
+        tracing::subscriber::set_global_default(subscriber)
+            .expect("only this test installs a global subscriber");
 
         let app = app(|app| {
-            app.post("/users/<int:id>", |req: Request| {
+            app.post("/access-log/<int:id>", |req: Request| {
                 req.text().map(str::to_owned)
             });
         });
-        let request = http::Request::post("/users/7?token=SECRET-QUERY")
+        let request = http::Request::post("/access-log/7?token=SECRET-QUERY")
             .header("Authorization", "Bearer SECRET-HEADER")
             .header("Cookie", "session=SECRET-COOKIE")
             .body(Full::new(Bytes::from("SECRET-BODY")))
             .unwrap();
         let response = send(&app, request).await;
         assert_eq!(response.status(), 200);
-        send(&app, req(Method::GET, "/nope?token=SECRET-QUERY", "")).await;
+        send(
+            &app,
+            req(Method::GET, "/access-log-missing?token=SECRET-QUERY", ""),
+        )
+        .await;
 
         let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
         let lines: Vec<&str> = log
             .lines()
-            .filter(|l| l.contains("bustjwt_server::access"))
+            .filter(|l| l.contains("bustjwt_server::access") && l.contains("path=/access-log"))
             .collect();
         assert_eq!(lines.len(), 2, "{log}");
         assert!(lines[0].contains("method=POST"), "{log}");
-        assert!(lines[0].contains("path=/users/7 "), "{log}");
+        assert!(lines[0].contains("path=/access-log/7 "), "{log}");
         assert!(lines[0].contains("status=200"), "{log}");
         assert!(lines[0].contains("duration_ms="), "{log}");
         assert!(lines[1].contains("status=404"), "{log}");
