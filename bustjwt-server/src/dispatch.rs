@@ -34,14 +34,15 @@ where
 {
     let started = Instant::now();
     let method = req.method().clone();
-    // The path only: the query string may carry tokens.
-    let path = req.uri().path().to_owned();
+    // Cloning the URI shares its bytes (no allocation on the per-request path).
+    let uri = req.uri().clone();
     let response = route_and_call(app, req, remote_addr).await;
     let response = finish(response, &method);
     tracing::info!(
         target: "bustjwt_server::access",
         method = %method,
-        path = %path,
+        // The path only: the query string may carry tokens.
+        path = %uri.path(),
         status = response.status().as_u16(),
         duration_ms = started.elapsed().as_secs_f64() * 1000.0,
         "request",
