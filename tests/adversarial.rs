@@ -881,7 +881,7 @@ async fn over_long_passwords_are_refused_without_hashing() {
     let hash = hash_password(&long);
     assert!(!verify_password(&long, &hash));
     assert!(!verify_password_async(&long, &hash).await);
-    // The async form returns without queueing for the blocking pool: it completes at its first
+    // The async form returns without queueing for a hashing thread: it completes at its first
     // poll, so no argon2 hash can have run.
     let mut future = std::pin::pin!(verify_password_async(&long, &hash));
     let ready = std::future::Future::poll(

@@ -314,7 +314,7 @@ async fn login_under_load_does_not_stall_other_requests() {
     let storm: Vec<_> = (0..8)
         .map(|_| tokio::spawn(async move { client.login().await }))
         .collect();
-    // Each hash takes tens of milliseconds on the blocking pool; /me must not queue behind them.
+    // Each hash takes tens of milliseconds on a hashing thread; /me must not queue behind them.
     tokio::time::sleep(Duration::from_millis(20)).await;
     for _ in 0..5 {
         let reply = client.get("/me", Some(&access)).await;

@@ -1,8 +1,10 @@
 //! Password hashing with argon2id, as BustAPI's `bustapi.auth.hash_password` / `verify_password`.
 //!
 //! Hashing is deliberately slow (tens of milliseconds) and takes 19 MiB of memory, so async code
-//! should use [`hash_password_async`] and [`verify_password_async`], which run it on tokio's
-//! blocking pool with at most one hash per available CPU in flight.
+//! should use [`hash_password_async`] and [`verify_password_async`], which run it on a small
+//! pool of low-priority threads, at most one hash per available CPU in flight.
+
+mod pool;
 
 use std::sync::{LazyLock, Mutex, PoisonError};
 
@@ -13,7 +15,6 @@ use argon2::{
         phc::{Output, ParamsString, PasswordHash, Salt},
     },
 };
-use tokio::sync::Semaphore;
 
 /// Passwords longer than this many bytes are refused before hashing, so a huge password
 /// cannot make a login expensive.
@@ -169,39 +170,36 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
     matches && real
 }
 
-/// Bounds the hashes in flight: each takes 19 MiB and a whole core, so more than one per core
-/// only adds memory and latency.
-static HASH_PERMITS: LazyLock<Semaphore> = LazyLock::new(|| Semaphore::new(parallelism()));
-
-async fn on_blocking_pool<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
-    let _permit = HASH_PERMITS
-        .acquire()
-        .await
-        .expect("the hashing semaphore is never closed");
-    match tokio::task::spawn_blocking(work).await {
-        Ok(value) => value,
-        Err(join_error) => std::panic::resume_unwind(join_error.into_panic()),
-    }
-}
-
-/// [`hash_password`] on tokio's blocking pool, so it never stalls async workers.
+/// [`hash_password`] on bustjwt's hashing threads, so it never stalls async workers.
 ///
-/// Must be called from within a tokio runtime.
+/// The hashing threads (one per available CPU, so at most that many hashes in flight) run at a
+/// lower scheduling priority than the rest of the process on Linux: while logins keep them
+/// busy, other requests still get a CPU as soon as they need one. Works under any executor.
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// use bustjwt_core::password::{hash_password_async, verify_password_async};
+///
+/// let hash = hash_password_async("secret").await;
+/// assert!(verify_password_async("secret", &hash).await);
+/// # });
+/// ```
 pub async fn hash_password_async(password: &str) -> String {
     let password = password.to_owned();
-    on_blocking_pool(move || hash_password(&password)).await
+    pool::run(move || hash_password(&password)).await
 }
 
-/// [`verify_password`] on tokio's blocking pool, so it never stalls async workers.
+/// [`verify_password`] on bustjwt's hashing threads, so it never stalls async workers (see
+/// [`hash_password_async`]).
 ///
-/// Must be called from within a tokio runtime. Passwords over [`MAX_PASSWORD_LEN`] are refused
-/// without hashing.
+/// Passwords over [`MAX_PASSWORD_LEN`] are refused without hashing. A caller dropped while
+/// waiting for a hashing thread (a client that disconnected) costs no hash.
 pub async fn verify_password_async(password: &str, hash: &str) -> bool {
     if password.len() > MAX_PASSWORD_LEN {
         return false;
     }
     let (password, hash) = (password.to_owned(), hash.to_owned());
-    on_blocking_pool(move || verify_password(&password, &hash)).await
+    pool::run(move || verify_password(&password, &hash)).await
 }
 
 #[cfg(test)]
