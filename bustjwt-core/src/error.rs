@@ -179,6 +179,10 @@ pub enum CreateTokenError {
         "custom claim `{0}` is reserved: sub, exp, iat, nbf, jti, type, fresh, iss and aud are set by bustjwt"
     )]
     ReservedClaim(String),
+    /// The custom claims name the same member twice (possible with a hand-written `Serialize`
+    /// or raw JSON); a token must not repeat a name (RFC 7519 §4).
+    #[error("custom claim `{0}` appears more than once")]
+    DuplicateClaim(String),
     /// The custom claims did not serialize to a JSON object.
     #[error("custom claims must serialize to a JSON object (a map or a struct)")]
     ClaimsNotAnObject,

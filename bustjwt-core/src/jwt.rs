@@ -8,7 +8,6 @@ use std::{
 
 use base64::{DecodeSliceError, Engine as _};
 use serde::Serialize;
-use serde_json::Map;
 
 use crate::{
     Algorithm, Claims, ConfigError, CreateTokenError, InvalidToken, JwtBuilder, JwtError, JwtHost,
@@ -89,8 +88,6 @@ struct NewClaims<'a> {
     iss: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     aud: Option<&'a str>,
-    #[serde(flatten)]
-    custom: &'a Map<String, serde_json::Value>,
 }
 
 /// Payloads up to this many bytes are decoded into a stack buffer.
@@ -205,21 +202,30 @@ impl Jwt {
             return Err(CreateTokenError::InvalidLifetime);
         }
         let now = unix_now();
-        let jti = new_jti();
+        let mut jti = [0u8; JTI_LEN];
+        let jti = new_jti(&mut jti);
         let claims = NewClaims {
             sub: identity,
             iat: now,
             nbf: now,
             // In range: MAX_LIFETIME is a century and `now` is a current time.
             exp: now.saturating_add(lifetime.as_secs() as i64),
-            jti: &jti,
+            jti,
             token_type: token_type.as_str(),
             fresh: token_type == TokenType::Access && options.fresh.unwrap_or(true),
             iss: inner.issuer.as_deref(),
             aud: inner.audience.as_deref(),
-            custom: &custom,
         };
-        let payload = serde_json::to_vec(&claims).map_err(CreateTokenError::Serialize)?;
+        let custom = custom.members();
+        let mut payload = Vec::with_capacity(160 + identity.len() + custom.len());
+        serde_json::to_writer(&mut payload, &claims).map_err(CreateTokenError::Serialize)?;
+        if !custom.is_empty() {
+            // Both are serde_json objects: `{registered}` and the custom members become one.
+            payload.pop();
+            payload.push(b',');
+            payload.extend_from_slice(custom);
+            payload.push(b'}');
+        }
 
         let mut token = String::with_capacity(
             inner.header.len()
@@ -342,9 +348,17 @@ fn unix_now() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
-/// A token id of 128 bits from the operating system's random number generator.
-fn new_jti() -> String {
+/// The length of a `jti`: 128 bits in unpadded base64url.
+const JTI_LEN: usize = 22;
+
+/// A token id of 128 bits from the operating system's random number generator, written into
+/// `buffer`.
+fn new_jti(buffer: &mut [u8; JTI_LEN]) -> &str {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes).expect("the operating system's random number generator failed");
-    BASE64URL.encode(bytes)
+    let written = BASE64URL
+        .encode_slice(bytes, buffer)
+        .expect("16 bytes take 22 base64url characters");
+    debug_assert_eq!(written, JTI_LEN);
+    std::str::from_utf8(buffer).expect("base64url is ASCII")
 }
