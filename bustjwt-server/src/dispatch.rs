@@ -37,6 +37,13 @@ where
     // Cloning the URI shares its bytes (no allocation on the per-request path).
     let uri = req.uri().clone();
     let response = route_and_call(app, req, remote_addr).await;
+    let response = match response {
+        Ok(response) => response,
+        Err(HandlerPanicked) => {
+            tracing::error!(method = %method, path = %uri.path(), "handler panicked");
+            internal_error()
+        }
+    };
     let response = finish(response, &method);
     tracing::info!(
         target: "bustjwt_server::access",
@@ -50,11 +57,14 @@ where
     response
 }
 
+/// A handler panicked; the caller logs it with the request line and answers `500`.
+struct HandlerPanicked;
+
 async fn route_and_call<B>(
     app: &AppInner,
     req: http::Request<B>,
     remote_addr: Option<SocketAddr>,
-) -> Response
+) -> Result<Response, HandlerPanicked>
 where
     B: Body<Data = Bytes>,
     B::Error: Into<BoxError>,
@@ -62,16 +72,16 @@ where
     let (head, body) = req.into_parts();
     let (handler, params) = match app.router.find(&head.method, head.uri.path()) {
         RouteMatch::Found { handler, params } => (handler, params),
-        RouteMatch::NotFound => return json_error(StatusCode::NOT_FOUND, "Not Found"),
+        RouteMatch::NotFound => return Ok(json_error(StatusCode::NOT_FOUND, "Not Found")),
         RouteMatch::MethodNotAllowed { allow } => {
             let mut response = json_error(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed");
             set_allow(&mut response, &allow);
-            return response;
+            return Ok(response);
         }
     };
     let body = match read_body(&head.headers, body, &app.limits).await {
         Ok(body) => body,
-        Err(response) => return response,
+        Err(response) => return Ok(response),
     };
     let req = Request::new(head, body, params, remote_addr, app.jwt.clone());
     call(handler, req).await
@@ -117,19 +127,13 @@ where
     }
 }
 
-/// Runs the handler, turning a panic (in a sync handler's call or while polling an async one)
-/// into a `500` that says nothing about the cause.
-async fn call(handler: &BoxedHandler, req: Request) -> Response {
-    let method = req.method().clone();
-    let path = req.path().to_owned();
-    let outcome = match catch_unwind(AssertUnwindSafe(|| handler(req))) {
-        Ok(future) => CatchUnwind(future).await,
-        Err(panic) => Err(panic),
-    };
-    outcome.unwrap_or_else(|_panic| {
-        tracing::error!(method = %method, path = %path, "handler panicked");
-        internal_error()
-    })
+/// Runs the handler, catching a panic in a sync handler's call or while polling an async one.
+/// The panic's payload is dropped unread: the `500` says nothing about the cause.
+async fn call(handler: &BoxedHandler, req: Request) -> Result<Response, HandlerPanicked> {
+    match catch_unwind(AssertUnwindSafe(|| handler(req))) {
+        Ok(future) => CatchUnwind(future).await.map_err(|_panic| HandlerPanicked),
+        Err(_panic) => Err(HandlerPanicked),
+    }
 }
 
 /// Polls a handler's future, catching a panic. The handler's state is dropped afterwards and
