@@ -1,15 +1,50 @@
-//! Allocation budget of one guarded request: the `#[jwt_required]` check on a request with a
-//! valid bearer token, the handler's `json!` answer and its conversion into a response, and the
-//! same for a request the guard refuses.
+//! Allocation budget of one guarded request: a real `#[jwt_required]` handler (sync and async)
+//! on a request with a valid bearer token, its `json!` answer and the conversion into a
+//! response, and the same for a request the guard refuses. Each is also compared with the same
+//! handler written by hand around `guard(..)`, which proves the attribute itself adds no
+//! allocation.
 //!
 //! `allocation-counter` replaces the global allocator of this test binary only and counts per
 //! thread; the request is built before counting starts (the server builds it from hyper's parts
-//! as it reads them), so what is counted is the work between routing and writing the response.
+//! as it reads them), so what is counted is the work between routing and writing the response:
+//! what the server's `Handler::call` runs for a sync handler.
 
+use std::future::Future;
 use std::hint::black_box;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
 
 use allocation_counter::measure;
-use bustjwt::{HttpError, IntoResponse, Jwt, Request, Requirement, guard, json};
+use bustjwt::{
+    IntoResponse, Jwt, Rejection, Request, Requirement, Value, guard, json, jwt_required,
+};
+
+/// The handler under test, exactly as a user writes it.
+#[jwt_required]
+fn me(req: Request) -> Value {
+    json!({ "user": req.jwt_identity() })
+}
+
+/// The same handler as an `async fn`, the README's form.
+#[jwt_required]
+async fn me_async(req: Request) -> Value {
+    json!({ "user": req.jwt_identity() })
+}
+
+/// What `me` would be without the attribute: the guard call written out by hand.
+fn me_by_hand(req: Request) -> Result<Value, Rejection> {
+    let req = guard(req, Requirement::Access)?;
+    Ok(json!({ "user": req.jwt_identity() }))
+}
+
+/// The output of a future that is ready at its first poll (a guarded `async fn` with a
+/// synchronous body never waits), polled without a runtime so nothing else allocates.
+fn now<F: Future>(future: F) -> F::Output {
+    match pin!(future).poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(output) => output,
+        Poll::Pending => panic!("the handler's future was not ready"),
+    }
+}
 
 fn request(jwt: &Jwt, authorization: Option<&str>) -> Request {
     let mut builder = hyper::Request::get("/me");
@@ -19,25 +54,46 @@ fn request(jwt: &Jwt, authorization: Option<&str>) -> Request {
     Request::from_http(builder.body(bytes::Bytes::new()).unwrap()).with_jwt(jwt.clone())
 }
 
-/// What `#[jwt_required] fn me(req: Request) -> Value { json!({"user": ..}) }` runs.
-fn me(req: Request) -> bustjwt::Response {
-    match guard(req, Requirement::Access) {
-        Ok(req) => json!({ "user": req.jwt_identity() }).into_response(),
-        Err(rejection) => HttpError::from(rejection).into_response(),
-    }
+/// Allocations of one request through `handler` and into a response, after a warm-up request;
+/// also the response's status and body, to check the handler really ran (or was refused).
+fn count(
+    jwt: &Jwt,
+    authorization: Option<&str>,
+    handler: impl Fn(Request) -> bustjwt::Response,
+) -> (u64, u16, bytes::Bytes) {
+    black_box(handler(request(jwt, authorization)));
+    let req = request(jwt, authorization);
+    let mut response = None;
+    let info = measure(|| {
+        response = Some(black_box(handler(req)));
+    });
+    let response = response.expect("measured");
+    let status = response.status().as_u16();
+    let body = body_of(response);
+    (info.count_total, status, body)
 }
 
-/// Allocations of one guarded request, after a warm-up request.
-fn count(jwt: &Jwt, authorization: Option<&str>) -> (u64, u16) {
-    black_box(me(request(jwt, authorization)));
-    let req = request(jwt, authorization);
-    let mut status = 0;
-    let info = measure(|| {
-        let response = me(req);
-        status = response.status().as_u16();
-        black_box(response);
-    });
-    (info.count_total, status)
+fn body_of(response: bustjwt::Response) -> bytes::Bytes {
+    use http_body_util::BodyExt;
+    now(response.into_body().collect())
+        .expect("a full body cannot fail")
+        .to_bytes()
+}
+
+/// A handler form, run the way the server runs it: called, then converted into a response.
+type Form = fn(Request) -> bustjwt::Response;
+
+/// The three forms of the handler, by name.
+fn forms() -> [(&'static str, Form); 3] {
+    [
+        ("#[jwt_required] fn", |req| me(req).into_response()),
+        ("#[jwt_required] async fn", |req| {
+            now(me_async(req)).into_response()
+        }),
+        ("hand-written guard(..)", |req| {
+            me_by_hand(req).into_response()
+        }),
+    ]
 }
 
 #[test]
@@ -47,30 +103,58 @@ fn guarded_request_allocations() {
         .build()
         .unwrap();
     let token = jwt.create_access_token("user123");
-
-    // Accepted: decoding's three claim strings (see bustjwt-core's allocation test); the
-    // `json!` object (map node, key, value string), its serialized body, the response's header
-    // map and `Content-Type` value.
-    let (n, status) = count(&jwt, Some(&format!("Bearer {token}")));
-    assert_eq!(status, 200);
-    assert!(
-        n <= ACCEPTED,
-        "a guarded request with a valid token: {n} allocations"
-    );
-
-    // Refused (bad signature): the error body and the `WWW-Authenticate` header.
     let mut forged = token.clone();
     forged.truncate(token.len() - 4);
     forged.push_str("AAAA");
-    let (n, status) = count(&jwt, Some(&format!("Bearer {forged}")));
-    assert_eq!(status, 401);
-    assert!(n <= REFUSED, "a refused request: {n} allocations");
+    let accepted = format!("Bearer {token}");
+    let refused = format!("Bearer {forged}");
+
+    let mut by_form = Vec::new();
+    for (form, handler) in forms() {
+        // Accepted: decoding's three claim strings (see bustjwt-core's allocation test); the
+        // `json!` object (map node, key, value string), its serialized body, the response's
+        // header map and the body's conversion into `Bytes`.
+        let (ok, status, body) = count(&jwt, Some(&accepted), handler);
+        assert_eq!(status, 200, "{form}");
+        assert_eq!(body, r#"{"user":"user123"}"#, "{form}");
+        assert!(
+            ok <= ACCEPTED,
+            "{form}: a guarded request with a valid token: {ok} allocations"
+        );
+
+        // Refused (bad signature): the error body and the `WWW-Authenticate` header.
+        let (no, status, body) = count(&jwt, Some(&refused), handler);
+        assert_eq!(status, 401, "{form}");
+        assert_eq!(body, r#"{"error":"Invalid token signature"}"#, "{form}");
+        assert!(no <= REFUSED, "{form}: a refused request: {no} allocations");
+
+        // Refused (no header): the bare challenge.
+        let (missing, status, _) = count(&jwt, None, handler);
+        assert_eq!(status, 401, "{form}");
+        assert!(
+            missing <= REFUSED,
+            "{form}: a request without a token: {missing} allocations"
+        );
+        println!("{form}: accepted {ok}, bad signature {no}, missing {missing} allocations");
+        by_form.push((form, [ok, no, missing]));
+    }
+
+    // The attribute adds nothing to the hand-written guard call, sync or async.
+    let (_, by_hand) = by_form[2];
+    for (form, counts) in &by_form[..2] {
+        assert_eq!(
+            *counts, by_hand,
+            "{form} allocates differently from the hand-written guard call \
+             ([accepted, bad signature, missing])"
+        );
+    }
 }
 
 /// Measured 10 (rustc 1.95, December 2026): `sub`, `jti` and `type` from decoding, the `json!`
 /// map's node, key and string value, the serialized body, the response's header map (two
 /// allocations), and one for converting the body into `Bytes`. Two of margin.
 const ACCEPTED: u64 = 12;
-/// Measured 13: the error's message and JSON body, the `WWW-Authenticate` value, the header map
-/// and the `JwtError` carried on the request. Three of margin.
+/// Measured 13, for a bad signature and for no header alike: the error's message and JSON body,
+/// the `WWW-Authenticate` value, the header map and the `JwtError` carried on the request.
+/// Three of margin.
 const REFUSED: u64 = 16;

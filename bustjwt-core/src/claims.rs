@@ -108,9 +108,9 @@ impl Claims {
     }
 
     /// Whether the access token came straight from a login rather than from a refresh
-    /// (`fresh`); always `false` for refresh tokens.
+    /// (`fresh`); always `false` for refresh tokens, whatever their payload says.
     pub fn fresh(&self) -> bool {
-        self.fresh
+        self.token_type == TokenType::Access && self.fresh
     }
 
     /// The issuer (`iss`), if the token has one.
@@ -151,7 +151,7 @@ impl Serialize for Claims {
             map.serialize_entry("jti", jti)?;
         }
         map.serialize_entry("type", self.token_type.as_str())?;
-        map.serialize_entry("fresh", &self.fresh)?;
+        map.serialize_entry("fresh", &self.fresh())?;
         if let Some(iss) = &self.iss {
             map.serialize_entry("iss", iss)?;
         }
@@ -171,12 +171,15 @@ impl Serialize for Claims {
 ///
 /// One pass over the JSON: registered claims go straight into typed fields (no intermediate
 /// `Value` tree), duplicate member names are rejected rather than last-wins (RFC 7519 §4).
+/// The whole payload must be UTF-8 (RFC 7519 §7.2), checked up front rather than left to the
+/// parser, which does not look inside the strings it skips.
 pub(crate) fn parse_payload(json: &[u8]) -> Result<Claims, InvalidToken> {
+    let json = std::str::from_utf8(json).map_err(|_| InvalidToken::Payload)?;
     let mut reason = None;
     let seed = PayloadSeed {
         reason: &mut reason,
     };
-    let mut de = serde_json::Deserializer::from_slice(json);
+    let mut de = serde_json::Deserializer::from_str(json);
     match seed
         .deserialize(&mut de)
         .and_then(|claims| de.end().map(|()| claims))
@@ -404,10 +407,13 @@ pub(crate) struct Header {
     pub(crate) typ: Option<String>,
 }
 
-/// Parses a JOSE header, refusing `crit`, duplicate members and non-string `alg`/`typ`.
+/// Parses a JOSE header, refusing `crit`, duplicate members, non-string `alg`/`typ` and bytes
+/// that are not UTF-8 (RFC 7515 §4). UTF-8 is checked up front: the members that are skipped
+/// (`kid`, ...) are never decoded, and serde_json does not validate strings it skips.
 pub(crate) fn parse_header(json: &[u8]) -> Result<Header, InvalidToken> {
+    let json = std::str::from_utf8(json).map_err(|_| InvalidToken::Header)?;
     let mut reason = None;
-    let mut de = serde_json::Deserializer::from_slice(json);
+    let mut de = serde_json::Deserializer::from_str(json);
     let seed = HeaderSeed {
         reason: &mut reason,
     };
@@ -651,6 +657,84 @@ mod tests {
         assert_eq!(
             parse_header(br#"{"alg":"HS256"}x"#).err(),
             Some(InvalidToken::Header)
+        );
+    }
+
+    #[test]
+    fn non_utf8_inside_skipped_members_is_refused() {
+        // serde_json skips an unknown member's value without decoding it; the bytes must be
+        // UTF-8 all the same.
+        assert_eq!(
+            parse_header(b"{\"alg\":\"HS256\",\"kid\":\"\xff\"}").err(),
+            Some(InvalidToken::Header)
+        );
+        assert_eq!(
+            parse_header(b"{\"alg\":\"HS256\",\"x\":{\"y\":[\"\xc3\x28\"]}}").err(),
+            Some(InvalidToken::Header)
+        );
+        assert_eq!(
+            parse(",\"note\":\"\u{fffd}\"").map(|c| c.custom()["note"].clone()),
+            Ok(Value::from("\u{fffd}")),
+            "valid UTF-8 (here U+FFFD itself) is fine"
+        );
+        for payload in [
+            &b"{\"sub\":\"u\",\"exp\":10,\"iat\":1,\"nbf\":1,\"type\":\"access\",\"note\":\"\xff\"}"[..],
+            b"{\"sub\":\"u\",\"exp\":10,\"iat\":1,\"nbf\":1,\"type\":\"access\",\"x\":{\"y\":[\"\xed\xa0\x80\"]}}",
+            b"{\"sub\":\"u\",\"exp\":10,\"iat\":1,\"nbf\":1,\"type\":\"access\",\"\xff\":1}",
+        ] {
+            assert_eq!(
+                parse_payload(payload),
+                Err(InvalidToken::Payload),
+                "{payload:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn refresh_tokens_are_never_fresh() {
+        // Whatever a (correctly signed) refresh token's payload says.
+        let json = br#"{"sub":"u","exp":10,"iat":1,"nbf":1,"type":"refresh","fresh":true}"#;
+        let claims = parse_payload(json).unwrap();
+        assert!(!claims.fresh());
+        assert_eq!(serde_json::to_value(&claims).unwrap()["fresh"], false);
+        let access = parse(r#","fresh":true"#).unwrap();
+        assert!(access.fresh());
+        assert!(!parse("").unwrap().fresh(), "fresh defaults to false");
+    }
+
+    #[test]
+    fn custom_as_reads_every_custom_claim_into_one_type() {
+        #[derive(Debug, PartialEq, serde::Deserialize)]
+        struct Custom {
+            role: String,
+            tenant: u32,
+            #[serde(default)]
+            tags: Vec<String>,
+        }
+        let c = parse(r#","role":"admin","tenant":42"#).unwrap();
+        assert_eq!(
+            c.custom_as::<Custom>().unwrap(),
+            Custom {
+                role: "admin".into(),
+                tenant: 42,
+                tags: vec![]
+            }
+        );
+        // Registered claims are not part of the custom map.
+        let all: Map<String, Value> = c.custom_as().unwrap();
+        assert_eq!(all.keys().collect::<Vec<_>>(), ["role", "tenant"]);
+        // A claim of the wrong shape, or a missing one, is an error.
+        assert!(
+            parse(r#","role":"admin","tenant":"42""#)
+                .unwrap()
+                .custom_as::<Custom>()
+                .is_err()
+        );
+        assert!(
+            parse(r#","role":"admin""#)
+                .unwrap()
+                .custom_as::<Custom>()
+                .is_err()
         );
     }
 

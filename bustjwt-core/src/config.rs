@@ -53,9 +53,16 @@ pub trait JwtHost {
 ///     .algorithm("hs384")
 ///     .access_expires(Duration::from_secs(600))
 ///     .refresh_expires(Duration::from_secs(7 * 24 * 3600))
+///     .leeway(Duration::from_secs(30)) // tolerate 30 s of clock skew on `exp` and `nbf`
 ///     .issuer("https://auth.example.com")
+///     .audience("https://api.example.com")
 ///     .build()?;
 /// assert_eq!(jwt.algorithm().name(), "HS384");
+///
+/// // Tokens carry the issuer and audience, and decoding requires both.
+/// let claims = jwt.decode_token(&jwt.create_access_token("ada")).unwrap();
+/// assert_eq!(claims.issuer(), Some("https://auth.example.com"));
+/// assert_eq!(claims.audience(), ["https://api.example.com"]);
 ///
 /// let short = Jwt::builder().secret_key("too short").build();
 /// assert!(matches!(short, Err(ConfigError::SecretKeyTooShort { minimum: 32, .. })));

@@ -156,12 +156,10 @@ pub enum ConfigError {
         /// The minimum key length for the algorithm.
         minimum: usize,
     },
-    /// The algorithm name is `none` or not an HMAC algorithm this crate supports.
-    #[error("unsupported algorithm {name:?}: supported algorithms are HS256, HS384 and HS512")]
-    UnsupportedAlgorithm {
-        /// The name that was given (an algorithm name, never key material).
-        name: String,
-    },
+    /// The algorithm name is `none` or not an HMAC algorithm this crate supports. The name is
+    /// not repeated in the message, in case a key was passed there by mistake.
+    #[error("unsupported algorithm: supported algorithms are HS256, HS384 and HS512")]
+    UnsupportedAlgorithm,
     /// A lifetime is zero or too large to add to a Unix timestamp.
     #[error("`{setting}` must be between 1 second and 100 years")]
     InvalidLifetime {
@@ -192,4 +190,37 @@ pub enum CreateTokenError {
     /// `expires_delta` is zero or too large to add to the current time.
     #[error("`expires_delta` must be between 1 second and 100 years")]
     InvalidLifetime,
+    /// The operating system's random number generator failed, so no `jti` could be drawn.
+    /// This is an environment problem (for example a sandbox that blocks `getrandom`), not a
+    /// bad argument; retrying rarely helps.
+    #[error("the operating system's random number generator failed")]
+    Random(#[source] getrandom::Error),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::error::Error as _;
+
+    #[test]
+    fn a_random_number_generator_failure_says_so_and_keeps_the_cause() {
+        let error = CreateTokenError::Random(getrandom::Error::UNSUPPORTED);
+        assert_eq!(
+            error.to_string(),
+            "the operating system's random number generator failed"
+        );
+        let source = error.source().expect("the getrandom error is the source");
+        assert_eq!(
+            source.downcast_ref::<getrandom::Error>(),
+            Some(&getrandom::Error::UNSUPPORTED)
+        );
+    }
+
+    #[test]
+    fn config_errors_name_no_input() {
+        assert_eq!(
+            ConfigError::UnsupportedAlgorithm.to_string(),
+            "unsupported algorithm: supported algorithms are HS256, HS384 and HS512"
+        );
+    }
 }

@@ -137,14 +137,21 @@ impl Rejection {
         }
     }
 
-    /// The `WWW-Authenticate` challenge (RFC 6750 §3) for `401` rejections: a bare `Bearer` when
-    /// no credentials were sent, otherwise an `error` code and an `error_description`.
+    /// The `WWW-Authenticate` challenge (RFC 6750 §3) for `401` rejections.
+    ///
+    /// A bare `Bearer` when no bearer credentials were sent: no `Authorization` header, or one
+    /// using another scheme such as `Basic` (RFC 6750 §3.1: a request without authentication
+    /// information gets no error code). Otherwise a token was presented, or the header meant to
+    /// carry one is unusable (an empty bearer token, two headers, non-ASCII bytes), and the
+    /// challenge is `error="invalid_token"` with the message as `error_description`.
     ///
     /// ```
-    /// use bustjwt_core::{JwtError, Rejection};
+    /// use bustjwt_core::{AuthorizationHeaderProblem, JwtError, Rejection};
     ///
     /// let missing = Rejection::unauthorized(JwtError::MissingAuthorizationHeader);
     /// assert_eq!(missing.www_authenticate().as_deref(), Some("Bearer"));
+    /// let basic = Rejection::unauthorized(AuthorizationHeaderProblem::NotBearer.into());
+    /// assert_eq!(basic.www_authenticate().as_deref(), Some("Bearer"));
     /// let expired = Rejection::unauthorized(JwtError::Expired);
     /// assert_eq!(
     ///     expired.www_authenticate().as_deref(),
@@ -153,15 +160,17 @@ impl Rejection {
     /// ```
     pub fn www_authenticate(&self) -> Option<String> {
         let error = self.jwt_error()?;
-        let code = match error {
-            JwtError::MissingAuthorizationHeader => return Some("Bearer".to_owned()),
-            JwtError::InvalidAuthorizationHeader(_) => "invalid_request",
-            _ => "invalid_token",
-        };
+        if matches!(
+            error,
+            JwtError::MissingAuthorizationHeader
+                | JwtError::InvalidAuthorizationHeader(AuthorizationHeaderProblem::NotBearer)
+        ) {
+            return Some("Bearer".to_owned());
+        }
         // Every message is printable ASCII without `"` or `\` (checked by a test), so it is a
         // valid quoted-string as RFC 6750 §3 requires.
         Some(format!(
-            r#"Bearer error="{code}", error_description="{error}""#
+            r#"Bearer error="invalid_token", error_description="{error}""#
         ))
     }
 
@@ -415,13 +424,70 @@ mod tests {
                 r#"Bearer error="invalid_token", error_description="Invalid token: segment is not unpadded base64url""#
             )
         );
-        let basic = guard(request(Some("Basic abc".into())), Requirement::Access).unwrap_err();
-        assert!(
-            basic
-                .www_authenticate()
-                .unwrap()
-                .contains(r#"error="invalid_request""#)
+    }
+
+    #[test]
+    fn challenges_for_authorization_header_problems() {
+        // Another scheme: no bearer credentials at all, so a bare challenge (RFC 6750 §3.1).
+        for value in ["Basic abc", "Token a.b.c", "Bearera.b.c", "a.b.c"] {
+            let rejection = guard(request(Some(value.into())), Requirement::Access).unwrap_err();
+            assert_eq!(
+                rejection.jwt_error(),
+                Some(&AuthorizationHeaderProblem::NotBearer.into()),
+                "{value}"
+            );
+            assert_eq!(rejection.www_authenticate().as_deref(), Some("Bearer"));
+        }
+        // An empty `Authorization` header is no credentials either.
+        let empty = guard(request(Some("  ".into())), Requirement::Access).unwrap_err();
+        assert_eq!(empty.www_authenticate().as_deref(), Some("Bearer"));
+
+        // The Bearer scheme with an unusable token, or a header that cannot be read: a token
+        // was (or may have been) presented, so `invalid_token` with the reason.
+        let cases = [
+            (
+                "Bearer",
+                "Invalid Authorization header: the bearer token is empty",
+            ),
+            (
+                "Bearer   ",
+                "Invalid Authorization header: the bearer token is empty",
+            ),
+            (
+                "Bearer \u{e9}",
+                "Invalid Authorization header: the header is not valid ASCII",
+            ),
+        ];
+        for (value, message) in cases {
+            let rejection = guard(request(Some(value.into())), Requirement::Access).unwrap_err();
+            assert_eq!(rejection.to_string(), message);
+            assert_eq!(
+                rejection.www_authenticate(),
+                Some(format!(
+                    r#"Bearer error="invalid_token", error_description="{message}""#
+                )),
+                "{value:?}"
+            );
+        }
+        let two = Rejection::unauthorized(AuthorizationHeaderProblem::Multiple.into());
+        assert_eq!(
+            two.www_authenticate().as_deref(),
+            Some(
+                r#"Bearer error="invalid_token", error_description="Invalid Authorization header: more than one Authorization header""#
+            )
         );
+        // No challenge ever carries `invalid_request`.
+        for problem in [
+            AuthorizationHeaderProblem::NotBearer,
+            AuthorizationHeaderProblem::EmptyToken,
+            AuthorizationHeaderProblem::NotAscii,
+            AuthorizationHeaderProblem::Multiple,
+        ] {
+            let challenge = Rejection::unauthorized(problem.into())
+                .www_authenticate()
+                .unwrap();
+            assert!(!challenge.contains("invalid_request"), "{challenge}");
+        }
     }
 
     #[test]

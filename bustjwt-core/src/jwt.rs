@@ -146,16 +146,22 @@ impl Jwt {
     /// A fresh access token for `identity`, with the configured lifetime and no custom claims.
     ///
     /// # Panics
-    /// If the operating system's random number generator fails (needed for `jti`).
+    /// If the operating system's random number generator fails (needed for `jti`). Use
+    /// [`create_access_token_with`](Self::create_access_token_with) to get that as an error.
     pub fn create_access_token(&self, identity: &str) -> String {
         self.create(identity, TokenType::Access, TokenOptions::new())
-            .expect("a token without custom claims always serializes")
+            .unwrap_or_else(|error| panic!("could not create an access token: {error}"))
     }
 
     /// An access token with options: lifetime, freshness and custom claims.
     ///
-    /// # Panics
-    /// If the operating system's random number generator fails (needed for `jti`).
+    /// # Errors
+    /// - [`CreateTokenError::InvalidLifetime`] if `expires_delta` is zero or over 100 years;
+    /// - [`CreateTokenError::ReservedClaim`], [`DuplicateClaim`](CreateTokenError::DuplicateClaim),
+    ///   [`ClaimsNotAnObject`](CreateTokenError::ClaimsNotAnObject) or
+    ///   [`Serialize`](CreateTokenError::Serialize) if the custom claims are unusable;
+    /// - [`CreateTokenError::Random`] if the operating system's random number generator fails
+    ///   (needed for `jti`).
     pub fn create_access_token_with(
         &self,
         identity: &str,
@@ -167,17 +173,43 @@ impl Jwt {
     /// A refresh token for `identity`, with the configured lifetime.
     ///
     /// # Panics
-    /// If the operating system's random number generator fails (needed for `jti`).
+    /// If the operating system's random number generator fails (needed for `jti`). Use
+    /// [`create_refresh_token_with`](Self::create_refresh_token_with) to get that as an error.
     pub fn create_refresh_token(&self, identity: &str) -> String {
         self.create(identity, TokenType::Refresh, TokenOptions::new())
-            .expect("a token without custom claims always serializes")
+            .unwrap_or_else(|error| panic!("could not create a refresh token: {error}"))
     }
 
     /// A refresh token with options: lifetime and custom claims (`fresh` is ignored: refresh
-    /// tokens are never fresh).
+    /// tokens are never fresh, and their payload says `"fresh":false`).
     ///
-    /// # Panics
-    /// If the operating system's random number generator fails (needed for `jti`).
+    /// ```
+    /// use std::time::Duration;
+    /// use bustjwt_core::{Jwt, TokenOptions, TokenType};
+    /// use serde_json::json;
+    ///
+    /// let jwt = Jwt::builder().secret_key([5u8; 32]).build()?;
+    /// let token = jwt.create_refresh_token_with(
+    ///     "user123",
+    ///     TokenOptions::new()
+    ///         .expires_delta(Duration::from_secs(7 * 24 * 3600))
+    ///         .claims(json!({ "device": "phone" })),
+    /// )?;
+    /// let claims = jwt.decode_token(&token)?;
+    /// assert_eq!(claims.token_type(), TokenType::Refresh);
+    /// assert_eq!(claims.exp() - claims.iat(), 7 * 24 * 3600);
+    /// assert_eq!(claims.claim::<String>("device")?.as_deref(), Some("phone"));
+    /// assert!(!claims.fresh());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// - [`CreateTokenError::InvalidLifetime`] if `expires_delta` is zero or over 100 years;
+    /// - [`CreateTokenError::ReservedClaim`], [`DuplicateClaim`](CreateTokenError::DuplicateClaim),
+    ///   [`ClaimsNotAnObject`](CreateTokenError::ClaimsNotAnObject) or
+    ///   [`Serialize`](CreateTokenError::Serialize) if the custom claims are unusable;
+    /// - [`CreateTokenError::Random`] if the operating system's random number generator fails
+    ///   (needed for `jti`).
     pub fn create_refresh_token_with(
         &self,
         identity: &str,
@@ -203,7 +235,7 @@ impl Jwt {
         }
         let now = unix_now();
         let mut jti = [0u8; JTI_LEN];
-        let jti = new_jti(&mut jti);
+        let jti = new_jti(&mut jti)?;
         let claims = NewClaims {
             sub: identity,
             iat: now,
@@ -260,6 +292,27 @@ impl Jwt {
 
     /// The identity of a token that is valid except perhaps for having expired, as BustAPI's
     /// `get_identity`. Everything else, the signature first, is still verified.
+    ///
+    /// ```
+    /// use bustjwt_core::{Jwt, JwtError};
+    /// use jsonwebtoken::{EncodingKey, Header, encode};
+    /// use serde_json::json;
+    ///
+    /// let key = [7u8; 32];
+    /// let jwt = Jwt::builder().secret_key(key).build()?;
+    ///
+    /// // A token that expired in 1970, signed with the same key (here by `jsonwebtoken`).
+    /// let claims = json!({ "sub": "user123", "iat": 0, "nbf": 0, "exp": 1, "type": "access" });
+    /// let expired = encode(&Header::default(), &claims, &EncodingKey::from_secret(&key)?)?;
+    ///
+    /// assert_eq!(jwt.decode_token(&expired), Err(JwtError::Expired));
+    /// assert_eq!(jwt.get_identity(&expired)?, "user123");
+    ///
+    /// // The signature still counts: the same token signed with another key is refused.
+    /// let forged = encode(&Header::default(), &claims, &EncodingKey::from_secret(&[8u8; 32])?)?;
+    /// assert_eq!(jwt.get_identity(&forged), Err(JwtError::InvalidSignature));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn get_identity(&self, token: &str) -> Result<String, JwtError> {
         self.decode(token, Expiry::Ignore).map(|claims| claims.sub)
     }
@@ -353,12 +406,12 @@ const JTI_LEN: usize = 22;
 
 /// A token id of 128 bits from the operating system's random number generator, written into
 /// `buffer`.
-fn new_jti(buffer: &mut [u8; JTI_LEN]) -> &str {
+fn new_jti(buffer: &mut [u8; JTI_LEN]) -> Result<&str, CreateTokenError> {
     let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes).expect("the operating system's random number generator failed");
+    getrandom::fill(&mut bytes).map_err(CreateTokenError::Random)?;
     let written = BASE64URL
         .encode_slice(bytes, buffer)
         .expect("16 bytes take 22 base64url characters");
     debug_assert_eq!(written, JTI_LEN);
-    std::str::from_utf8(buffer).expect("base64url is ASCII")
+    Ok(std::str::from_utf8(buffer).expect("base64url is ASCII"))
 }

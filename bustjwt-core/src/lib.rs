@@ -22,9 +22,10 @@
 //! let claims = jwt.decode_token(&token)?;
 //! assert_eq!(claims.identity(), "user123");
 //!
+//! // Change the last character of the signature to a different one.
 //! let mut forged = token.clone();
-//! forged.pop();
-//! forged.push('A');
+//! let last = forged.pop();
+//! forged.push(if last == Some('A') { 'Q' } else { 'A' });
 //! assert!(matches!(
 //!     jwt.decode_token(&forged),
 //!     Err(JwtError::InvalidSignature | JwtError::Invalid(_))

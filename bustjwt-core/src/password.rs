@@ -10,10 +10,7 @@ use std::sync::{LazyLock, Mutex, PoisonError};
 
 use argon2::{
     Algorithm, Argon2, Block, Params, Version,
-    password_hash::{
-        PasswordVerifier,
-        phc::{Output, ParamsString, PasswordHash, Salt},
-    },
+    password_hash::phc::{Output, ParamsString, PasswordHash, Salt},
 };
 
 /// Passwords longer than this many bytes are refused before hashing, so a huge password
@@ -40,28 +37,24 @@ fn parallelism() -> usize {
 /// A kept area holds the last hash's internal state, like memory freed to the allocator would.
 static MEMORY: Mutex<Vec<Vec<Block>>> = Mutex::new(Vec::new());
 
-/// Runs `f` on a memory area of `blocks` blocks, taken from [`MEMORY`] when it has one of that
-/// size and given back afterwards (only areas of the OWASP size are kept).
-fn with_memory<T>(blocks: usize, f: impl FnOnce(&mut [Block]) -> T) -> T {
-    let pooled = blocks == params().block_count();
-    let taken = if pooled {
-        MEMORY.lock().unwrap_or_else(PoisonError::into_inner).pop()
-    } else {
-        None
-    };
-    let mut memory = taken.unwrap_or_else(|| vec![Block::new(); blocks]);
+/// Runs `f` on a memory area of the OWASP size, taken from [`MEMORY`] when it has one and given
+/// back afterwards.
+fn with_memory<T>(f: impl FnOnce(&mut [Block]) -> T) -> T {
+    let taken = MEMORY.lock().unwrap_or_else(PoisonError::into_inner).pop();
+    let mut memory = taken.unwrap_or_else(|| vec![Block::new(); params().block_count()]);
     let value = f(&mut memory);
-    if pooled {
-        let mut kept = MEMORY.lock().unwrap_or_else(PoisonError::into_inner);
-        if kept.len() < parallelism() {
-            kept.push(memory);
-        }
+    let mut kept = MEMORY.lock().unwrap_or_else(PoisonError::into_inner);
+    if kept.len() < parallelism() {
+        kept.push(memory);
     }
     value
 }
 
 /// The raw argon2 output of `password` with `salt`, `output_len` bytes long; `None` when the
-/// inputs are out of argon2's ranges.
+/// inputs are out of argon2's ranges or the memory cannot be allocated.
+///
+/// The OWASP memory size (all that [`hash_password`] makes) runs on a kept memory area; other
+/// sizes let argon2 allocate, which fails cleanly when a stored size is absurd.
 fn raw_hash(
     argon2: &Argon2<'_>,
     password: &[u8],
@@ -70,38 +63,51 @@ fn raw_hash(
 ) -> Option<Output> {
     let mut out = [0u8; Output::MAX_LENGTH];
     let out = out.get_mut(..output_len)?;
-    with_memory(argon2.params().block_count(), |memory| {
-        argon2.hash_password_into_with_memory(password, salt, out, memory)
-    })
+    if argon2.params().block_count() == params().block_count() {
+        with_memory(|memory| argon2.hash_password_into_with_memory(password, salt, out, memory))
+    } else {
+        argon2.hash_password_into(password, salt, out)
+    }
     .ok()?;
     Output::new(out).ok()
 }
 
-/// A real hash of a random password, verified against when the stored hash is missing or
-/// malformed, so such a check costs as much as a real one (no user enumeration by timing).
-static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
+/// A real hash of a random password, verified against when the stored hash cannot be checked
+/// (missing, malformed, another algorithm), so such a check costs as much as a real one (no
+/// user enumeration by timing).
+static DUMMY_HASH: LazyLock<PasswordHash> = LazyLock::new(|| {
     let mut password = [0u8; 16];
-    // A fixed dummy password would do as well: nothing can log in with this hash anyway.
+    // A fixed dummy password would do as well: the result of a dummy check is never used.
     let _ = getrandom::fill(&mut password);
     let password: String = password.iter().map(|b| format!("{b:02x}")).collect();
-    hash_password(&password)
+    PasswordHash::new(&hash_password(&password)).expect("hash_password makes valid PHC strings")
 });
 
 /// Hashes `password` with argon2id and a random salt, as a PHC string
 /// (`$argon2id$v=19$m=19456,t=2,p=1$...`).
 ///
 /// ```
-/// use bustjwt_core::password::{hash_password, verify_password};
+/// use bustjwt_core::password::{MAX_PASSWORD_LEN, hash_password, verify_password};
 ///
 /// let hash = hash_password("secret");
 /// assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
 /// assert!(verify_password("secret", &hash));
 /// assert!(!verify_password("wrong", &hash));
 /// assert!(!verify_password("secret", "")); // an unknown user: false, not an error
+///
+/// // Refuse over-long passwords when they are set: their hash could never verify.
+/// let long = "p".repeat(MAX_PASSWORD_LEN + 1);
+/// assert!(!verify_password(&long, &hash_password(&long)));
 /// ```
 ///
+/// A password longer than [`MAX_PASSWORD_LEN`] bytes is hashed like any other, but
+/// [`verify_password`] refuses every password over that length before hashing, so such a hash
+/// can never verify. Check the length where passwords are chosen (a sign-up or
+/// password-change form) and tell the user there.
+///
 /// # Panics
-/// If the operating system's random number generator fails (needed for the salt).
+/// If the operating system's random number generator fails (needed for the salt). There is no
+/// safe fallback: a predictable salt would weaken every hash made with it.
 pub fn hash_password(password: &str) -> String {
     let mut salt = [0u8; argon2::RECOMMENDED_SALT_LEN];
     getrandom::fill(&mut salt).expect("the operating system's random number generator failed");
@@ -123,51 +129,49 @@ pub fn hash_password(password: &str) -> String {
     .to_string()
 }
 
-/// Checks `password` against a parsed PHC hash. Hashes whose memory size is the OWASP one (all
-/// that [`hash_password`] makes) run on a kept memory area; others go through argon2's own
-/// verifier, which allocates (and fails cleanly when the stored size is absurd).
-fn check(password: &[u8], target: &PasswordHash) -> bool {
-    let fast = (|| {
-        let params = Params::try_from(target).ok()?;
-        if params.block_count() != self::params().block_count() {
-            return None;
-        }
-        let algorithm = Algorithm::try_from(target.algorithm.as_str()).ok()?;
-        let version = target
-            .version
-            .map_or(Ok(Version::default()), Version::try_from);
-        let argon2 = Argon2::new(algorithm, version.ok()?, params);
-        Some((argon2, target.salt.as_ref()?, target.hash.as_ref()?))
-    })();
-    match fast {
-        Some((argon2, salt, expected)) => {
-            // `Output`'s equality is constant time.
-            raw_hash(&argon2, password, salt.as_ref(), expected.len())
-                .is_some_and(|computed| computed == *expected)
-        }
-        None => argon2().verify_password(password, target).is_ok(),
-    }
+/// Checks `password` against a parsed PHC hash: `Some(matches)` after a real argon2
+/// computation, `None` when the hash cannot be checked at all (not argon2, unknown version,
+/// bad or missing parameters, salt or hash), in which case no argon2 work was done or it
+/// stopped early.
+fn check(password: &[u8], target: &PasswordHash) -> Option<bool> {
+    let algorithm = Algorithm::try_from(target.algorithm.as_str()).ok()?;
+    let version = match target.version {
+        Some(version) => Version::try_from(version).ok()?,
+        None => Version::default(),
+    };
+    let params = Params::try_from(target).ok()?;
+    let (salt, expected) = (target.salt.as_ref()?, target.hash.as_ref()?);
+    let argon2 = Argon2::new(algorithm, version, params);
+    let computed = raw_hash(&argon2, password, salt.as_ref(), expected.len())?;
+    // `Output`'s equality is constant time.
+    Some(computed == *expected)
 }
 
-/// Whether `password` matches `hash` (a PHC string from [`hash_password`]).
+/// Whether `password` matches `hash` (a PHC string from [`hash_password`], or any argon2 PHC
+/// string).
 ///
 /// Never fails: a wrong password, an empty or malformed hash and a password longer than
-/// [`MAX_PASSWORD_LEN`] all give `false`. An empty or malformed hash is checked against a dummy
-/// hash first, so it takes as long as a real check.
+/// [`MAX_PASSWORD_LEN`] all give `false`. A hash that cannot be checked (empty, malformed, not
+/// argon2, or argon2 without usable parameters, salt or output) is replaced by a check against
+/// a dummy hash, so it takes as long as a real check and response time does not reveal
+/// whether a user exists. Over-long passwords return at once, whatever the hash: that reveals
+/// nothing about the user.
 pub fn verify_password(password: &str, hash: &str) -> bool {
-    let parsed = PasswordHash::new(hash).ok();
-    let (target, real) = match &parsed {
-        Some(parsed) => (parsed.clone(), true),
-        None => (
-            PasswordHash::new(&DUMMY_HASH).expect("the dummy hash is a valid PHC string"),
-            false,
-        ),
-    };
     if password.len() > MAX_PASSWORD_LEN {
         return false;
     }
-    let matches = check(password.as_bytes(), &target);
-    matches && real
+    let password = password.as_bytes();
+    match PasswordHash::new(hash)
+        .ok()
+        .and_then(|target| check(password, &target))
+    {
+        Some(matches) => matches,
+        None => {
+            // The result is irrelevant: only the time it takes matters.
+            std::hint::black_box(check(password, &DUMMY_HASH));
+            false
+        }
+    }
 }
 
 /// [`hash_password`] on bustjwt's hashing threads, so it never stalls async workers.
@@ -205,7 +209,23 @@ pub async fn verify_password_async(password: &str, hash: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Instant;
+    use argon2::password_hash::PasswordVerifier;
+    use std::time::{Duration, Instant};
+
+    /// Hashes that parse or not, but can never be a real argon2 verification.
+    const UNCHECKABLE: [&str; 10] = [
+        "",
+        "x",
+        "\u{0}",
+        "$argon2id$",
+        "$argon2id$v=19$m=19456,t=2,p=1",
+        "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ",
+        "$argon2id$v=99$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
+        "$argon2id$v=19$m=1,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
+        // A salt of 4 bytes (at least 8 are needed).
+        "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaGhhc2hoYXNoaGFzaA",
+        "$pbkdf2-sha256$i=600000$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
+    ];
 
     #[test]
     fn round_trip_and_owasp_parameters() {
@@ -222,15 +242,27 @@ mod tests {
 
     #[test]
     fn malformed_hashes_are_false_not_errors() {
-        for hash in [
-            "",
-            "x",
-            "$argon2id$",
-            "$argon2id$v=19$m=19456,t=2,p=1$bad$bad",
-            "\u{0}",
-        ] {
+        for hash in UNCHECKABLE
+            .into_iter()
+            .chain(["$argon2id$v=19$m=19456,t=2,p=1$bad$bad"])
+        {
             assert!(!verify_password("secret", hash), "{hash:?}");
+            assert!(!verify_password("", hash), "{hash:?}");
         }
+    }
+
+    #[test]
+    fn uncheckable_hashes_parse_or_not_but_never_check() {
+        // The list covers both kinds: strings that are not PHC at all, and PHC strings that
+        // `check` cannot verify (no salt or hash, bad version or parameters, not argon2).
+        let parses = |hash: &str| PasswordHash::new(hash).is_ok();
+        assert!(UNCHECKABLE.iter().any(|hash| !parses(hash)));
+        assert_eq!(UNCHECKABLE.iter().filter(|hash| parses(hash)).count(), 5);
+        for hash in UNCHECKABLE.into_iter().filter(|hash| parses(hash)) {
+            let parsed = PasswordHash::new(hash).unwrap();
+            assert_eq!(check(b"secret", &parsed), None, "{hash}");
+        }
+        assert_eq!(check(b"secret", &DUMMY_HASH), Some(false));
     }
 
     #[test]
@@ -290,22 +322,28 @@ mod tests {
     fn unknown_user_check_costs_like_a_real_one() {
         let hash = hash_password("secret");
         LazyLock::force(&DUMMY_HASH);
-        // Compare the minimum of a few runs of each, which is robust to scheduling noise.
-        let time = |hash: &str| {
-            (0..3)
+        // The fastest of a few runs: scheduling noise on a loaded machine only adds time.
+        let time = |hash: &str, runs: usize| -> Duration {
+            (0..runs)
                 .map(|_| {
                     let start = Instant::now();
-                    verify_password("guess", hash);
+                    assert!(!verify_password("guess", hash), "{hash:?}");
                     start.elapsed()
                 })
                 .min()
                 .unwrap()
         };
-        let (real, missing) = (time(&hash), time(""));
-        assert!(
-            missing * 2 > real && real * 2 > missing,
-            "real {real:?} vs missing {missing:?}"
-        );
+        let real = time(&hash, 3);
+        for odd in UNCHECKABLE {
+            let odd_time = time(odd, 2);
+            // A lower bound only: each of these does one full argon2 verification (of the
+            // dummy hash), while an early return would take microseconds. 0.3 leaves room for
+            // a loaded 2-core machine and frequency scaling between the measurements.
+            assert!(
+                odd_time.as_secs_f64() >= 0.3 * real.as_secs_f64(),
+                "{odd:?} took {odd_time:?}, a real verification {real:?}"
+            );
+        }
     }
 
     #[tokio::test]

@@ -6,12 +6,16 @@ use std::future::Future;
 use std::time::Duration;
 
 use bustjwt_core::Jwt;
+use bytes::Bytes;
 use http::Method;
+use http_body_util::Full;
 use tokio::net::TcpListener;
 
 use crate::connections::ConnectionCounter;
+use crate::dispatch;
 use crate::error::ServerError;
 use crate::handler::{self, Handler};
+use crate::response::Response;
 use crate::routing::Router;
 use crate::serve;
 
@@ -68,22 +72,22 @@ impl Default for Limits {
 /// route also answers `HEAD`; a known path with another method gets `405` with an `Allow`
 /// header; an unknown path gets `404` with `{"error": "Not Found"}`.
 pub struct BustApi {
-    router: Router,
+    /// What the server shares once it starts (routes, JWT configuration, limits, counter).
+    app: AppInner,
     secret_key: Option<Vec<u8>>,
-    jwt: Option<Jwt>,
-    limits: Limits,
-    connections: ConnectionCounter,
 }
 
 impl BustApi {
     /// An app with no routes, no secret key and the default limits.
     pub fn new() -> Self {
         BustApi {
-            router: Router::default(),
+            app: AppInner {
+                router: Router::default(),
+                jwt: None,
+                limits: Limits::default(),
+                connections: ConnectionCounter::default(),
+            },
             secret_key: None,
-            jwt: None,
-            limits: Limits::default(),
-            connections: ConnectionCounter::default(),
         }
     }
 
@@ -98,7 +102,7 @@ impl BustApi {
 
     /// The JWT configuration stored by `Jwt::new(&mut app)`, if any.
     pub fn jwt(&self) -> Option<&Jwt> {
-        self.jwt.as_ref()
+        self.app.jwt.as_ref()
     }
 
     /// Routes `GET` (and `HEAD`) requests for `path` to `handler`.
@@ -146,7 +150,7 @@ impl BustApi {
     /// ```
     #[track_caller]
     pub fn route<M>(&mut self, path: &str, method: Method, handler: impl Handler<M>) -> &mut Self {
-        if let Err(error) = self.router.add(method, path, handler::boxed(handler)) {
+        if let Err(error) = self.app.router.add(method, path, handler::boxed(handler)) {
             panic!("{error}");
         }
         self
@@ -154,35 +158,35 @@ impl BustApi {
 
     /// The largest request body accepted, in bytes; larger ones get `413`. Defaults to 1 MiB.
     pub fn max_body_size(&mut self, bytes: usize) -> &mut Self {
-        self.limits.max_body_size = bytes;
+        self.app.limits.max_body_size = bytes;
         self
     }
 
     /// The largest request head (request line and headers) accepted, in bytes; larger ones get
     /// `431`. Defaults to 16 KiB.
     pub fn max_header_size(&mut self, bytes: usize) -> &mut Self {
-        self.limits.max_header_size = bytes;
+        self.app.limits.max_header_size = bytes;
         self
     }
 
     /// How long a client may take to send a request's headers, also the longest a keep-alive
     /// connection may stay idle; the connection is closed after it. Defaults to 10 seconds.
     pub fn header_read_timeout(&mut self, timeout: Duration) -> &mut Self {
-        self.limits.header_read_timeout = timeout;
+        self.app.limits.header_read_timeout = timeout;
         self
     }
 
     /// How long a client may take to send a request's body; a slower one gets `408`. Defaults to
     /// 30 seconds.
     pub fn body_read_timeout(&mut self, timeout: Duration) -> &mut Self {
-        self.limits.body_read_timeout = timeout;
+        self.app.limits.body_read_timeout = timeout;
         self
     }
 
     /// How long a graceful shutdown waits for in-flight requests before closing their
     /// connections. Defaults to 10 seconds.
     pub fn shutdown_timeout(&mut self, timeout: Duration) -> &mut Self {
-        self.limits.shutdown_timeout = timeout;
+        self.app.limits.shutdown_timeout = timeout;
         self
     }
 
@@ -190,7 +194,7 @@ impl BustApi {
     /// serves (get it before calling [`serve`](Self::serve) or [`run`](Self::run), which take
     /// the app). It reads `0` again once every connection has ended.
     pub fn connection_counter(&self) -> ConnectionCounter {
-        self.connections.clone()
+        self.app.connections.clone()
     }
 
     /// Serves the app until Ctrl-C or `SIGTERM`, blocking the calling thread.
@@ -212,6 +216,11 @@ impl BustApi {
     /// Serves the app on `listener` until Ctrl-C or `SIGTERM`, then shuts down gracefully like
     /// [`run`](Self::run).
     ///
+    /// The signal handlers are installed when the returned future is first polled, before any
+    /// connection is accepted, so a signal that arrives while a request is being served always
+    /// means a graceful shutdown, never the process being killed. The future completes once the
+    /// shutdown has finished.
+    ///
     /// ```no_run
     /// # async fn example() -> std::io::Result<()> {
     /// use bustjwt_server::BustApi;
@@ -222,7 +231,9 @@ impl BustApi {
     /// # }
     /// ```
     pub async fn serve(self, listener: TcpListener) {
-        serve::serve(self, listener, serve::shutdown_signal()).await;
+        // Installs the handlers now, before the accept loop starts.
+        let shutdown = serve::shutdown_signal();
+        serve::serve(self, listener, shutdown).await;
     }
 
     /// Serves the app on `listener` until `shutdown` completes, then shuts down gracefully:
@@ -255,14 +266,20 @@ impl BustApi {
         serve::serve(self, listener, shutdown).await;
     }
 
+    /// Answers one request in memory, as the server answers a request read from a connection:
+    /// routing and path parameters, the body limits, the handler with panics caught and the
+    /// final touches on the response; only the socket (and so the remote address) is missing.
+    ///
+    /// Not public API: it exists for the fuzz targets and tests and may change in any release.
+    /// Await it inside a Tokio runtime with timers enabled (the body read timeout uses one).
+    #[doc(hidden)]
+    pub async fn handle(&self, req: http::Request<Bytes>) -> Response {
+        dispatch::respond(&self.app, req.map(Full::new), None).await
+    }
+
     /// Freezes the app into the state shared by every connection.
     pub(crate) fn into_inner(self) -> AppInner {
-        AppInner {
-            router: self.router,
-            jwt: self.jwt,
-            limits: self.limits,
-            connections: self.connections,
-        }
+        self.app
     }
 }
 
@@ -275,13 +292,13 @@ impl Default for BustApi {
 impl fmt::Debug for BustApi {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("BustApi")
-            .field("routes", &self.router)
+            .field("routes", &self.app.router)
             .field(
                 "secret_key",
                 &self.secret_key.as_ref().map(|_| "<redacted>"),
             )
-            .field("jwt", &self.jwt.is_some())
-            .field("limits", &self.limits)
+            .field("jwt", &self.app.jwt.is_some())
+            .field("limits", &self.app.limits)
             .finish()
     }
 }
@@ -293,7 +310,7 @@ impl bustjwt_core::JwtHost for BustApi {
     }
 
     fn set_jwt(&mut self, jwt: Jwt) {
-        self.jwt = Some(jwt);
+        self.app.jwt = Some(jwt);
     }
 }
 
@@ -338,6 +355,57 @@ mod tests {
         let debug = format!("{app:?}");
         assert!(!debug.contains("super-secret"), "{debug}");
         assert!(debug.contains("GET /"), "{debug}");
+    }
+
+    #[tokio::test]
+    async fn handle_answers_like_the_server() {
+        use serde_json::{Value, json};
+
+        use crate::test_util::body_of;
+
+        let mut app = BustApi::new();
+        app.max_body_size(16)
+            .get(
+                "/users/<int:id>",
+                |req: Request| json!({ "id": req.param_as::<u64>("id") }),
+            )
+            .get("/files/<path:rest>", |req: Request| {
+                req.param("rest").unwrap_or_default().to_owned()
+            })
+            .post("/echo", |req: Request| req.json::<Value>());
+        let send = |method: &str, uri: &str, body: &'static str| {
+            let req = http::Request::builder()
+                .method(method)
+                .uri(uri)
+                .body(Bytes::from_static(body.as_bytes()))
+                .unwrap();
+            app.handle(req)
+        };
+
+        let response = send("GET", "/users/42", "").await;
+        assert_eq!(response.status(), 200);
+        assert_eq!(body_of(response), r#"{"id":42}"#);
+        assert_eq!(send("GET", "/users/4x2", "").await.status(), 404);
+        // Percent-decoded before matching, `/` included inside a `<path:..>`.
+        let response = send("GET", "/files/a%20b/c%2Fd", "").await;
+        assert_eq!(response.status(), 200);
+        assert_eq!(body_of(response), "a b/c/d");
+        let response = send("HEAD", "/users/7", "").await;
+        assert_eq!(response.status(), 200);
+        assert!(body_of(response).is_empty());
+
+        let response = send("POST", "/echo", r#"{"a":[1]}"#).await;
+        assert_eq!(response.status(), 200);
+        assert_eq!(body_of(response), r#"{"a":[1]}"#);
+        assert_eq!(send("POST", "/echo", "{").await.status(), 400);
+        let response = send("POST", "/echo", r#"{"much":"too long"}"#).await;
+        assert_eq!(response.status(), 413);
+        assert_eq!(body_of(response), r#"{"error":"Payload Too Large"}"#);
+
+        let response = send("DELETE", "/echo", "").await;
+        assert_eq!(response.status(), 405);
+        assert_eq!(response.headers()[http::header::ALLOW], "POST");
+        assert_eq!(send("GET", "/nowhere", "").await.status(), 404);
     }
 
     #[test]

@@ -37,13 +37,16 @@ pub(crate) fn run(app: BustApi) -> Result<(), ServerError> {
         .build()
         .map_err(ServerError::Runtime)?;
     runtime.block_on(async move {
+        // Installed before binding: from the moment the address is printed, a signal stops the
+        // server gracefully instead of killing the process.
+        let shutdown = shutdown_signal();
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|source| ServerError::Bind { addr, source })?;
         let local = listener.local_addr().unwrap_or(addr);
         println!("Running on http://{local}");
         tracing::info!(%local, "listening");
-        serve(app, listener, shutdown_signal()).await;
+        serve(app, listener, shutdown).await;
         Ok(())
     })
 }
@@ -83,32 +86,58 @@ fn listen_addr(host: Option<&str>, port: Option<&str>) -> Result<SocketAddr, Ser
         .ok_or_else(invalid)
 }
 
-/// Completes on Ctrl-C or, on Unix, `SIGTERM`.
-pub(crate) async fn shutdown_signal() {
-    let ctrl_c = async {
-        if let Err(error) = tokio::signal::ctrl_c().await {
-            tracing::warn!(%error, "cannot listen for Ctrl-C");
-            std::future::pending::<()>().await;
+/// A future that completes on Ctrl-C (`SIGINT`) or, on Unix, `SIGTERM`.
+///
+/// On Unix the handlers are installed by this call, not when the future is first polled: once
+/// it has returned, either signal starts a graceful shutdown instead of killing the process
+/// (the default action), even while the caller is still setting up. Tokio keeps a signal's
+/// handler for the rest of the process, so calling this again (a second server) works too.
+///
+/// Must be called inside a Tokio runtime with signals enabled.
+#[cfg(unix)]
+pub(crate) fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
+    use tokio::signal::unix::{SignalKind, signal};
+
+    let listen = |kind: SignalKind, name: &'static str| match signal(kind) {
+        Ok(signal) => Some(signal),
+        Err(error) => {
+            tracing::warn!(%error, "cannot listen for {name}");
+            None
         }
     };
-    #[cfg(unix)]
-    let terminate = async {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut sigterm) => {
-                sigterm.recv().await;
-            }
+    let mut interrupt = listen(SignalKind::interrupt(), "Ctrl-C (SIGINT)");
+    let mut terminate = listen(SignalKind::terminate(), "SIGTERM");
+    async move {
+        tokio::select! {
+            () = received(interrupt.as_mut()) => tracing::info!("Ctrl-C (SIGINT) received"),
+            () = received(terminate.as_mut()) => tracing::info!("SIGTERM received"),
+        }
+    }
+}
+
+/// Completes when `signal` is delivered; never when it could not be listened for.
+#[cfg(unix)]
+async fn received(signal: Option<&mut tokio::signal::unix::Signal>) {
+    match signal {
+        Some(signal) => {
+            signal.recv().await;
+        }
+        None => std::future::pending().await,
+    }
+}
+
+/// A future that completes on Ctrl-C. Outside Unix, Tokio installs the handler when the
+/// future is first polled, which `serve` does before accepting its first connection.
+#[cfg(not(unix))]
+pub(crate) fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
+    async {
+        match tokio::signal::ctrl_c().await {
+            Ok(()) => tracing::info!("Ctrl-C received"),
             Err(error) => {
-                tracing::warn!(%error, "cannot listen for SIGTERM");
+                tracing::warn!(%error, "cannot listen for Ctrl-C");
                 std::future::pending::<()>().await;
             }
         }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = terminate => {}
     }
 }
 
@@ -123,6 +152,10 @@ pub(crate) async fn serve(app: BustApi, listener: TcpListener, shutdown: impl Fu
 
     loop {
         let (stream, peer) = tokio::select! {
+            // Shutdown first: it is polled before the first accept (where a lazily installed
+            // signal handler gets installed) and wins over a flood of connections.
+            biased;
+            () = &mut shutdown => break,
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
                 Err(error) => {
@@ -131,7 +164,6 @@ pub(crate) async fn serve(app: BustApi, listener: TcpListener, shutdown: impl Fu
                     continue;
                 }
             },
-            () = &mut shutdown => break,
         };
         if let Err(error) = stream.set_nodelay(true) {
             tracing::debug!(%error, "could not set TCP_NODELAY");

@@ -153,19 +153,26 @@ impl Client {
     }
 }
 
-/// Asserts a guard's 401: JSON `{"error": message}` and an RFC 6750 challenge.
+/// The messages of requests that carried no bearer credentials: no `Authorization` header, or
+/// one with another scheme (RFC 6750 §3.1: their challenge is a bare `Bearer`).
+pub const NO_BEARER_CREDENTIALS: [&str; 2] = [
+    "Missing Authorization header",
+    "Invalid Authorization header: expected the Bearer scheme",
+];
+
+/// Asserts a guard's 401: JSON `{"error": message}` and the RFC 6750 challenge, a bare `Bearer`
+/// when no bearer credentials were sent, otherwise `error="invalid_token"` with the message.
 pub fn assert_unauthorized(reply: &Reply, message: &str) {
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{:?}", reply.body);
     assert_eq!(reply.header("content-type"), Some("application/json"));
     assert_eq!(reply.error(), message);
     let challenge = reply.header("www-authenticate").expect("WWW-Authenticate");
-    if message == "Missing Authorization header" {
+    if NO_BEARER_CREDENTIALS.contains(&message) {
         assert_eq!(challenge, "Bearer");
     } else {
-        assert!(challenge.starts_with("Bearer error=\""), "{challenge}");
-        assert!(
-            challenge.ends_with(&format!("error_description=\"{message}\"")),
-            "{challenge}"
+        assert_eq!(
+            challenge,
+            format!(r#"Bearer error="invalid_token", error_description="{message}""#)
         );
     }
 }
