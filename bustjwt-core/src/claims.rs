@@ -249,12 +249,8 @@ impl<'de> Visitor<'de> for PayloadSeed<'_> {
                     numeric(&mut map, "nbf").and_then(|v| set_once(&mut nbf, v, "nbf"))
                 }
                 ClaimName::Jti => typed(&mut map, "jti").and_then(|v| set_once(&mut jti, v, "jti")),
-                ClaimName::Type => typed::<_, String>(&mut map, "type").and_then(|v| {
-                    let parsed = match v.as_str() {
-                        "access" => TokenType::Access,
-                        "refresh" => TokenType::Refresh,
-                        _ => return Err(InvalidToken::TokenType),
-                    };
+                ClaimName::Type => typed::<_, TypeName>(&mut map, "type").and_then(|v| {
+                    let parsed = v.0.ok_or(InvalidToken::TokenType)?;
                     set_once(&mut token_type, parsed, "type")
                 }),
                 ClaimName::Fresh => {
@@ -338,6 +334,31 @@ impl<'de> Deserialize<'de> for NumericDate {
             }
         }
         deserializer.deserialize_any(NumericVisitor)
+    }
+}
+
+/// The `type` claim, read without copying the string: `None` for a string other than
+/// `"access"` and `"refresh"`; other JSON types are refused.
+struct TypeName(Option<TokenType>);
+
+impl<'de> Deserialize<'de> for TypeName {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct TypeVisitor;
+        impl Visitor<'_> for TypeVisitor {
+            type Value = TypeName;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("\"access\" or \"refresh\"")
+            }
+            // serde_json calls this for borrowed and for unescaped strings alike.
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<TypeName, E> {
+                Ok(TypeName(match v {
+                    "access" => Some(TokenType::Access),
+                    "refresh" => Some(TokenType::Refresh),
+                    _ => None,
+                }))
+            }
+        }
+        deserializer.deserialize_str(TypeVisitor)
     }
 }
 
@@ -503,6 +524,40 @@ mod tests {
         assert_eq!(c.claim::<Vec<u8>>("n").unwrap(), Some(vec![1, 2]));
         assert_eq!(c.claim::<u8>("missing").unwrap(), None);
         assert!(c.claim::<u8>("role").is_err());
+    }
+
+    #[test]
+    fn the_type_claim_is_a_known_string() {
+        let without_type = |rest: &str| {
+            parse_payload(format!(r#"{{"sub":"u","exp":10,"iat":1,"nbf":1{rest}}}"#).as_bytes())
+        };
+        let token_type = |rest: &str| without_type(rest).map(|c| c.token_type());
+        assert_eq!(token_type(r#","type":"access""#), Ok(TokenType::Access));
+        assert_eq!(token_type(r#","type":"refresh""#), Ok(TokenType::Refresh));
+        // An escaped spelling is the same JSON string.
+        assert_eq!(
+            token_type(r#","type":"acc\u0065ss""#),
+            Ok(TokenType::Access)
+        );
+        for other in [r#""Access""#, r#""bearer""#, r#""""#, r#""access ""#] {
+            assert_eq!(
+                token_type(&format!(r#","type":{other}"#)),
+                Err(InvalidToken::TokenType),
+                "{other}"
+            );
+        }
+        for mistyped in ["1", "true", "null", r#"["access"]"#, r#"{"a":1}"#] {
+            assert_eq!(
+                token_type(&format!(r#","type":{mistyped}"#)),
+                Err(InvalidToken::ClaimType("type")),
+                "{mistyped}"
+            );
+        }
+        assert_eq!(
+            token_type(r#","type":"access","type":"access""#),
+            Err(InvalidToken::Duplicate("type"))
+        );
+        assert_eq!(token_type(""), Err(InvalidToken::MissingClaim("type")));
     }
 
     #[test]

@@ -90,7 +90,8 @@ struct NewClaims<'a> {
     aud: Option<&'a str>,
 }
 
-/// Payloads up to this many bytes are decoded into a stack buffer.
+/// Payloads up to this many bytes are written (new tokens) or decoded (checked tokens) in a
+/// stack buffer.
 const STACK_PAYLOAD_LEN: usize = 768;
 
 /// Which time checks `decode` applies.
@@ -249,29 +250,34 @@ impl Jwt {
             aud: inner.audience.as_deref(),
         };
         let custom = custom.members();
-        let mut payload = Vec::with_capacity(160 + identity.len() + custom.len());
-        serde_json::to_writer(&mut payload, &claims).map_err(CreateTokenError::Serialize)?;
-        if !custom.is_empty() {
-            // Both are serde_json objects: `{registered}` and the custom members become one.
-            payload.pop();
-            payload.push(b',');
-            payload.extend_from_slice(custom);
-            payload.push(b'}');
-        }
 
-        let mut token = String::with_capacity(
+        // The payload JSON goes to a stack buffer when it fits (nearly always), else the heap.
+        let mut stack = [0u8; STACK_PAYLOAD_LEN];
+        let heap;
+        let payload = match payload_into(&mut stack, &claims, custom) {
+            Some(len) => &stack[..len],
+            None => {
+                heap = payload_vec(&claims, custom, 160 + identity.len() + custom.len())
+                    .map_err(CreateTokenError::Serialize)?;
+                &heap[..]
+            }
+        };
+
+        // The token is built as bytes and base64-encoded in place: `encode_string` would go
+        // through a zeroed 1 KiB chunk buffer and a UTF-8 check per segment.
+        let mut token = Vec::with_capacity(
             inner.header.len()
                 + 2
                 + payload.len().div_ceil(3) * 4
                 + MAX_SIGNATURE_LEN.div_ceil(3) * 4,
         );
-        token.push_str(&inner.header);
-        token.push('.');
-        BASE64URL.encode_string(&payload, &mut token);
-        let (signature, len) = inner.signer.sign(token.as_bytes());
-        token.push('.');
-        BASE64URL.encode_string(&signature[..len], &mut token);
-        Ok(token)
+        token.extend_from_slice(inner.header.as_bytes());
+        token.push(b'.');
+        encode_appended(payload, &mut token);
+        let (signature, len) = inner.signer.sign(&token);
+        token.push(b'.');
+        encode_appended(&signature[..len], &mut token);
+        Ok(String::from_utf8(token).expect("a token is ASCII: base64url and its header"))
     }
 
     /// Verifies `token` and returns its claims.
@@ -391,6 +397,53 @@ impl Jwt {
         }
         Ok(claims)
     }
+}
+
+/// Writes the payload JSON (the registered claims, then the custom members) into `buffer` and
+/// returns its length, or `None` if it does not fit.
+fn payload_into(buffer: &mut [u8], claims: &NewClaims<'_>, custom: &[u8]) -> Option<usize> {
+    let mut cursor = std::io::Cursor::new(&mut *buffer);
+    serde_json::to_writer(&mut cursor, claims).ok()?;
+    let len = usize::try_from(cursor.position()).ok()?;
+    if custom.is_empty() {
+        return Some(len);
+    }
+    // `{registered}` and the custom members become one object: `}` turns into `,`.
+    let end = len + custom.len() + 1;
+    if end > buffer.len() {
+        return None;
+    }
+    buffer[len - 1] = b',';
+    buffer[len..end - 1].copy_from_slice(custom);
+    buffer[end - 1] = b'}';
+    Some(end)
+}
+
+/// [`payload_into`] on the heap, for payloads too big for the stack buffer.
+fn payload_vec(
+    claims: &NewClaims<'_>,
+    custom: &[u8],
+    capacity: usize,
+) -> Result<Vec<u8>, serde_json::Error> {
+    let mut payload = Vec::with_capacity(capacity);
+    serde_json::to_writer(&mut payload, claims)?;
+    if !custom.is_empty() {
+        payload.pop();
+        payload.push(b',');
+        payload.extend_from_slice(custom);
+        payload.push(b'}');
+    }
+    Ok(payload)
+}
+
+/// Appends the unpadded base64url of `bytes` to `out`.
+fn encode_appended(bytes: &[u8], out: &mut Vec<u8>) {
+    let start = out.len();
+    out.resize(start + bytes.len().div_ceil(3) * 4, 0);
+    let written = BASE64URL
+        .encode_slice(bytes, &mut out[start..])
+        .expect("room for the padded length is room for the unpadded one");
+    out.truncate(start + written);
 }
 
 /// Seconds since the Unix epoch. A clock before 1970 reads as 0, which only makes tokens look

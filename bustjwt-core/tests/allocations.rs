@@ -35,12 +35,12 @@ fn decode_token_allocations() {
     let jwt = jwt();
 
     // A plain access token: the payload is decoded on the stack and the custom claims map stays
-    // empty; the strings `sub`, `jti` and `type` are the only allocations.
+    // empty; the strings `sub` and `jti` are the only allocations (`type` is read in place).
     let plain = jwt.create_access_token("user123");
     let n = count(|| {
         black_box(jwt.decode_token(black_box(&plain)).unwrap());
     });
-    assert!(n <= 3, "decoding a plain access token: {n} allocations");
+    assert!(n <= 2, "decoding a plain access token: {n} allocations");
 
     // With two custom claims (the benchmark's token), add the map's keys "role" and "tenant",
     // the string value "admin" and one B-tree node.
@@ -54,7 +54,7 @@ fn decode_token_allocations() {
         black_box(jwt.decode_token(black_box(&custom)).unwrap());
     });
     assert!(
-        n <= 7,
+        n <= 6,
         "decoding a token with two custom claims: {n} allocations"
     );
 
@@ -67,11 +67,11 @@ fn decode_token_allocations() {
     });
     assert_eq!(n, 0, "rejecting a bad signature");
 
-    // Creating a token: the payload JSON and the token itself (the `jti` is on the stack).
+    // Creating a token: the token itself (the payload JSON and the `jti` are on the stack).
     let n = count(|| {
         black_box(jwt.create_access_token(black_box("user123")));
     });
-    assert!(n <= 2, "creating a plain access token: {n} allocations");
+    assert!(n <= 1, "creating a plain access token: {n} allocations");
 
     // Custom claims add their JSON text and the list of their names, never a `Value` tree.
     let n = count(|| {
@@ -87,7 +87,7 @@ fn decode_token_allocations() {
         );
     });
     assert!(
-        n <= 4,
+        n <= 3,
         "creating a token with two custom claims: {n} allocations"
     );
 }
