@@ -90,8 +90,7 @@ struct NewClaims<'a> {
     aud: Option<&'a str>,
 }
 
-/// Payloads up to this many bytes are written (new tokens) or decoded (checked tokens) in a
-/// stack buffer.
+/// Payloads up to this many bytes are decoded into a stack buffer.
 const STACK_PAYLOAD_LEN: usize = 768;
 
 /// Which time checks `decode` applies.
@@ -251,17 +250,8 @@ impl Jwt {
         };
         let custom = custom.members();
 
-        // The payload JSON goes to a stack buffer when it fits (nearly always), else the heap.
-        let mut stack = [0u8; STACK_PAYLOAD_LEN];
-        let heap;
-        let payload = match payload_into(&mut stack, &claims, custom) {
-            Some(len) => &stack[..len],
-            None => {
-                heap = payload_vec(&claims, custom, 160 + identity.len() + custom.len())
-                    .map_err(CreateTokenError::Serialize)?;
-                &heap[..]
-            }
-        };
+        let payload = payload_json(&claims, custom, 160 + identity.len() + custom.len())
+            .map_err(CreateTokenError::Serialize)?;
 
         // The token is built as bytes and base64-encoded in place: `encode_string` would go
         // through a zeroed 1 KiB chunk buffer and a UTF-8 check per segment.
@@ -273,7 +263,7 @@ impl Jwt {
         );
         token.extend_from_slice(inner.header.as_bytes());
         token.push(b'.');
-        encode_appended(payload, &mut token);
+        encode_appended(&payload, &mut token);
         let (signature, len) = inner.signer.sign(&token);
         token.push(b'.');
         encode_appended(&signature[..len], &mut token);
@@ -399,28 +389,8 @@ impl Jwt {
     }
 }
 
-/// Writes the payload JSON (the registered claims, then the custom members) into `buffer` and
-/// returns its length, or `None` if it does not fit.
-fn payload_into(buffer: &mut [u8], claims: &NewClaims<'_>, custom: &[u8]) -> Option<usize> {
-    let mut cursor = std::io::Cursor::new(&mut *buffer);
-    serde_json::to_writer(&mut cursor, claims).ok()?;
-    let len = usize::try_from(cursor.position()).ok()?;
-    if custom.is_empty() {
-        return Some(len);
-    }
-    // `{registered}` and the custom members become one object: `}` turns into `,`.
-    let end = len + custom.len() + 1;
-    if end > buffer.len() {
-        return None;
-    }
-    buffer[len - 1] = b',';
-    buffer[len..end - 1].copy_from_slice(custom);
-    buffer[end - 1] = b'}';
-    Some(end)
-}
-
-/// [`payload_into`] on the heap, for payloads too big for the stack buffer.
-fn payload_vec(
+/// The payload JSON: the registered claims, then the custom members.
+fn payload_json(
     claims: &NewClaims<'_>,
     custom: &[u8],
     capacity: usize,
@@ -428,6 +398,7 @@ fn payload_vec(
     let mut payload = Vec::with_capacity(capacity);
     serde_json::to_writer(&mut payload, claims)?;
     if !custom.is_empty() {
+        // `{registered}` and the custom members become one object: `}` turns into `,`.
         payload.pop();
         payload.push(b',');
         payload.extend_from_slice(custom);

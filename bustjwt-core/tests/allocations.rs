@@ -67,11 +67,11 @@ fn decode_token_allocations() {
     });
     assert_eq!(n, 0, "rejecting a bad signature");
 
-    // Creating a token: the token itself (the payload JSON and the `jti` are on the stack).
+    // Creating a token: the payload JSON and the token itself (the `jti` is on the stack).
     let n = count(|| {
         black_box(jwt.create_access_token(black_box("user123")));
     });
-    assert!(n <= 1, "creating a plain access token: {n} allocations");
+    assert!(n <= 2, "creating a plain access token: {n} allocations");
 
     // Custom claims add their JSON text and the list of their names, never a `Value` tree.
     let n = count(|| {
@@ -87,7 +87,7 @@ fn decode_token_allocations() {
         );
     });
     assert!(
-        n <= 3,
+        n <= 4,
         "creating a token with two custom claims: {n} allocations"
     );
 }

@@ -603,8 +603,8 @@ fn custom_claims_read_back_as_one_struct() {
 
 #[test]
 fn payloads_bigger_than_the_stack_buffer_round_trip() {
-    // Creating and checking both switch from a stack buffer to the heap for large payloads:
-    // an identity that needs escaping and a big custom claim take that path on both sides.
+    // Checking switches from a stack buffer to the heap for large payloads: an identity that
+    // needs escaping and a big custom claim take that path.
     let jwt = jwt();
     let identity = format!("user\"{}\u{e9}", "x".repeat(1500));
     let note = "n".repeat(2500);
