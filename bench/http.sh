@@ -5,6 +5,7 @@
 #   bench/http.sh                 # bustjwt, axum-jwt and actix-jwt
 #   PEERS="axum-jwt" bench/http.sh
 #   PEERS="" DURATION=3 bench/http.sh
+#   ROUNDS=5 bench/http.sh        # more interleaved rounds for the headline ratios (default 3)
 #
 # Needs wrk (installed with apt-get when missing) and curl. Builds in release mode with
 # CARGO_TARGET_DIR (default: target/ at the repository root). See bench/README.md.
@@ -14,14 +15,19 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DURATION=${DURATION:-5}
 STORM=${STORM:-10}
 PEERS=${PEERS-"axum-jwt actix-jwt"}
+ROUNDS=${ROUNDS:-3}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 KEY=bench-secret-key-bench-secret-key-0123456789
-PORT=${BENCH_PORT:-5077}
+BASE_PORT=${BENCH_PORT:-5077}
+PORT=$BASE_PORT
 WORK=$(mktemp -d)
 SERVER_PID=
+ROUND_PIDS=()
 
 cleanup() {
-    if [[ -n $SERVER_PID ]]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
+    for pid in $SERVER_PID "${ROUND_PIDS[@]}"; do
+        kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
+    done
     rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -83,14 +89,14 @@ parse() {
     ' "$1"
 }
 
-# load NAME SCENARIO CONNS SECONDS PATH [wrk args...]
+# load NAME SCENARIO CONNS SECONDS PATH [wrk args...]; appends to $RESULTS ($WORK/results).
 load() {
     local name=$1 scenario=$2 conns=$3 secs=$4 path=$5
     shift 5
     local threads=$((conns < 2 ? 1 : 2))
     wrk -t"$threads" -c"$conns" -d"${secs}s" --timeout 10s --latency "$@" \
         "http://127.0.0.1:$PORT$path" >"$WORK/$name-$scenario.txt"
-    echo "$name $scenario $(parse "$WORK/$name-$scenario.txt")" >>"$WORK/results"
+    echo "$name $scenario $(parse "$WORK/$name-$scenario.txt")" >>"${RESULTS:-$WORK/results}"
 }
 
 : >"$WORK/results"
@@ -128,8 +134,39 @@ for name in bustjwt $PEERS; do
     stop
 done
 
+# Interleaved rounds for the headline ratios: every server runs at once on its own port and the
+# cases take turns (server after server, round after round), so a shared machine's drift hits
+# them all alike; the median of ROUNDS runs is reported. One run per server, as above, would
+# compare a server measured now with one measured minutes later.
+: >"$WORK/rounds"
+if ((ROUNDS > 0)); then
+    echo "interleaved rounds ($ROUNDS) ..." >&2
+    declare -A ROUND_PORT ROUND_TOKEN
+    offset=0
+    for name in bustjwt $PEERS; do
+        offset=$((offset + 1))
+        PORT=$((BASE_PORT + offset))
+        start "$name"
+        ROUND_PIDS+=("$SERVER_PID")
+        SERVER_PID=
+        ROUND_PORT[$name]=$PORT
+        ROUND_TOKEN[$name]=$(login)
+        [[ -n ${ROUND_TOKEN[$name]} ]] || { echo "$name: login failed" >&2; exit 1; }
+    done
+    for round in $(seq "$ROUNDS"); do
+        for name in bustjwt $PEERS; do
+            PORT=${ROUND_PORT[$name]}
+            RESULTS=$WORK/rounds load "$name" plain-c64 64 "$DURATION" /plain
+            RESULTS=$WORK/rounds load "$name" me-c64 64 "$DURATION" /me \
+                -H "Authorization: Bearer ${ROUND_TOKEN[$name]}"
+            RESULTS=$WORK/rounds load "$name" me-c1 1 "$DURATION" /me \
+                -H "Authorization: Bearer ${ROUND_TOKEN[$name]}"
+        done
+    done
+fi
+
 echo
-echo "DURATION=${DURATION}s per run, storm ${STORM}s, $(nproc) CPUs, $(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2)"
+echo "DURATION=${DURATION}s per run, storm ${STORM}s, $ROUNDS interleaved rounds, $(nproc) CPUs, $(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2)"
 echo
 printf '| %-8s | %-16s | %9s | %8s | %8s | %7s |\n' server scenario req/s "p50 ms" "p99 ms" non-2xx
 printf '|%s|%s|%s|%s|%s|%s|\n' ---------- ------------------ -----------: ---------: ---------: ---------:
@@ -144,9 +181,30 @@ while read -r name idle peak64 storm after; do
     printf '| %-8s | %9s | %13s | %13s | %15s |\n' "$name" "$idle" "$peak64" "$storm" "$after"
 done <"$WORK/memory"
 
-# Ratios against each peer, and the targets that do not involve peers.
+# Medians of the interleaved rounds: "name scenario rps p50 p99 runs".
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR) print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
+: >"$WORK/medians"
+if [[ -s $WORK/rounds ]]; then
+    while read -r name scenario; do
+        pick() { awk -v n="$name" -v s="$scenario" -v c="$1" '$1 == n && $2 == s { print $c }' "$WORK/rounds" | median; }
+        runs=$(awk -v n="$name" -v s="$scenario" '$1 == n && $2 == s' "$WORK/rounds" | wc -l)
+        echo "$name $scenario $(pick 3) $(pick 4) $(pick 5) $runs" >>"$WORK/medians"
+    done < <(awk '{ print $1, $2 }' "$WORK/rounds" | awk '!seen[$0]++')
+    echo
+    echo "Interleaved rounds, median of each (req/s, p50, p99 taken separately):"
+    echo
+    printf '| %-8s | %-16s | %9s | %8s | %8s | %4s |\n' server scenario req/s "p50 ms" "p99 ms" runs
+    printf '|%s|%s|%s|%s|%s|%s|\n' ---------- ------------------ -----------: ---------: ---------: -----:
+    while read -r name scenario rps p50 p99 runs; do
+        printf '| %-8s | %-16s | %9.0f | %8.2f | %8.2f | %4s |\n' "$name" "$scenario" "$rps" "$p50" "$p99" "$runs"
+    done <"$WORK/medians"
+fi
+
+# Ratios against each peer, and the targets that do not involve peers. The c64 throughput and
+# the quiet /me c1 p99 come from the interleaved medians when there are rounds.
 awk '
-    FNR == NR { rps[$1, $2] = $3; p99[$1, $2] = $5; next }
+    FILENAME ~ /results$/ { rps[$1, $2] = $3; p99[$1, $2] = $5; next }
+    FILENAME ~ /medians$/ { rps[$1, $2] = $3; p99[$1, $2] = $5; next }
     { idle[$1] = $2; peak[$1] = $3; storm[$1] = $4; names[++n] = $1 }
     END {
         print ""
@@ -163,4 +221,4 @@ awk '
                 rps[b, "login-c4"] / rps[p, "login-c4"], rps[b, "login-storm-c16"] / rps[p, "login-storm-c16"]
         }
     }
-' "$WORK/results" "$WORK/memory"
+' "$WORK/results" "$WORK/medians" "$WORK/memory"
