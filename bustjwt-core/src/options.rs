@@ -3,10 +3,13 @@
 use std::time::Duration;
 
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::fmt;
+use std::io;
 
 use serde::Serialize;
 use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde_json::ser::{CompactFormatter, Formatter};
 
 use crate::CreateTokenError;
 
@@ -97,27 +100,213 @@ impl CustomClaims {
     /// reserved nor repeated (a repeated name would make the token one that decoders must
     /// refuse, RFC 7519 §4).
     fn new(claims: impl Serialize) -> Result<Self, CreateTokenError> {
-        let mut json = serde_json::to_vec(&claims).map_err(CreateTokenError::Serialize)?;
-        let mut names = serde_json::Deserializer::from_slice(&json)
-            .deserialize_any(MemberNames)
-            .map_err(|_| CreateTokenError::ClaimsNotAnObject)?;
-        if let Some(name) = names
-            .iter()
-            .find(|name| RESERVED_CLAIMS.contains(&name.as_ref()))
-        {
-            return Err(CreateTokenError::ReservedClaim(name.clone().into_owned()));
+        let position = Cell::new(0);
+        let mut writer = TrackedWriter {
+            out: Vec::with_capacity(128),
+            position: &position,
+        };
+        let mut names = Names::default();
+        let formatter = NameSpans {
+            position: &position,
+            names: &mut names,
+        };
+        claims
+            .serialize(&mut serde_json::Serializer::with_formatter(
+                &mut writer,
+                formatter,
+            ))
+            .map_err(CreateTokenError::Serialize)?;
+        let mut json = writer.out;
+        if names.saw_top_object && names.depth == 0 {
+            let names = names.spans.iter().map(|&(start, end)| &json[start..end]);
+            check_encoded_names(names)?;
+        } else {
+            // Not written through `begin_object` (a non-object, or raw JSON text such as
+            // serde_json's `RawValue`, which may hold whitespace): read the names back from the
+            // text, then write it again compactly.
+            check_names_by_parsing(&json)?;
+            let object: serde_json::Map<String, serde_json::Value> =
+                serde_json::from_slice(&json).map_err(|_| CreateTokenError::ClaimsNotAnObject)?;
+            json = serde_json::to_vec(&object).map_err(CreateTokenError::Serialize)?;
         }
-        names.sort_unstable();
-        if let Some(pair) = names.windows(2).find(|pair| pair[0] == pair[1]) {
-            return Err(CreateTokenError::DuplicateClaim(
-                pair[0].clone().into_owned(),
-            ));
-        }
-        drop(names);
         // serde_json writes an object as `{` members `}` with no whitespace.
         json.pop();
         json.remove(0);
         Ok(CustomClaims { members: json })
+    }
+}
+
+/// Checks member names as serde_json wrote them, quotes and escapes included. serde_json's
+/// escaping is canonical and never touches letters, so two names are equal exactly when their
+/// encodings are, and a reserved name has exactly one encoding (`"sub"`).
+fn check_encoded_names<'a>(
+    names: impl Iterator<Item = &'a [u8]> + Clone,
+) -> Result<(), CreateTokenError> {
+    let decode = |encoded: &[u8]| serde_json::from_slice::<String>(encoded).unwrap_or_default();
+    for name in names.clone() {
+        let bare = &name[1..name.len() - 1];
+        if RESERVED_CLAIMS.iter().any(|r| r.as_bytes() == bare) {
+            return Err(CreateTokenError::ReservedClaim(decode(name)));
+        }
+    }
+    let mut sorted: Vec<&[u8]> = Vec::new();
+    let repeated = if names.clone().nth(MAX_PAIRWISE).is_none() {
+        // Few names (the usual case): compare each with the ones before it, no allocation.
+        names
+            .clone()
+            .enumerate()
+            .find(|&(i, name)| names.clone().take(i).any(|earlier| earlier == name))
+            .map(|(_, name)| name)
+    } else {
+        sorted.extend(names);
+        sorted.sort_unstable();
+        sorted
+            .windows(2)
+            .find(|pair| pair[0] == pair[1])
+            .map(|pair| pair[0])
+    };
+    match repeated {
+        Some(name) => Err(CreateTokenError::DuplicateClaim(decode(name))),
+        None => Ok(()),
+    }
+}
+
+/// Up to this many names are checked for repeats pair by pair; more are sorted.
+const MAX_PAIRWISE: usize = 16;
+
+/// The slow path of [`CustomClaims::new`]: parses `json` back to find its member names.
+fn check_names_by_parsing(json: &[u8]) -> Result<(), CreateTokenError> {
+    let mut names = serde_json::Deserializer::from_slice(json)
+        .deserialize_any(MemberNames)
+        .map_err(|_| CreateTokenError::ClaimsNotAnObject)?;
+    if let Some(name) = names
+        .iter()
+        .find(|name| RESERVED_CLAIMS.contains(&name.as_ref()))
+    {
+        return Err(CreateTokenError::ReservedClaim(name.clone().into_owned()));
+    }
+    names.sort_unstable();
+    match names.windows(2).find(|pair| pair[0] == pair[1]) {
+        Some(pair) => Err(CreateTokenError::DuplicateClaim(
+            pair[0].clone().into_owned(),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// A `Vec` writer that publishes its length, so [`NameSpans`] knows where each name starts and
+/// ends.
+struct TrackedWriter<'a> {
+    out: Vec<u8>,
+    position: &'a Cell<usize>,
+}
+
+impl io::Write for TrackedWriter<'_> {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.write_all(bytes)?;
+        Ok(bytes.len())
+    }
+
+    fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.out.extend_from_slice(bytes);
+        self.position.set(self.out.len());
+        Ok(())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// serde_json's compact output, noting in [`Names`] the span of each member name of the
+/// outermost object, so the names can be checked while the claims are serialized once, with no
+/// parse back.
+struct NameSpans<'a> {
+    position: &'a Cell<usize>,
+    names: &'a mut Names,
+}
+
+/// What [`NameSpans`] found.
+#[derive(Default)]
+struct Names {
+    /// Objects and arrays open right now.
+    depth: usize,
+    /// Whether the output began with `begin_object`.
+    saw_top_object: bool,
+    /// Where the name being written started.
+    start: usize,
+    /// The outermost object's member names, as `start..end` in the output.
+    spans: Spans,
+}
+
+/// Name spans: the first few inline (custom claims rarely have more), the rest in a `Vec`.
+#[derive(Default)]
+struct Spans {
+    inline: [(usize, usize); INLINE_SPANS],
+    len: usize,
+    more: Vec<(usize, usize)>,
+}
+
+/// How many name spans [`Spans`] keeps without allocating.
+const INLINE_SPANS: usize = 8;
+
+impl Spans {
+    fn push(&mut self, span: (usize, usize)) {
+        match self.inline.get_mut(self.len) {
+            Some(slot) => {
+                *slot = span;
+                self.len += 1;
+            }
+            None => self.more.push(span),
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &(usize, usize)> + Clone {
+        self.inline[..self.len].iter().chain(&self.more)
+    }
+}
+
+impl Formatter for NameSpans<'_> {
+    fn begin_object<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        if self.names.depth == 0 && self.position.get() == 0 {
+            self.names.saw_top_object = true;
+        }
+        self.names.depth += 1;
+        CompactFormatter.begin_object(writer)
+    }
+
+    fn end_object<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.names.depth = self.names.depth.saturating_sub(1);
+        CompactFormatter.end_object(writer)
+    }
+
+    fn begin_array<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.names.depth += 1;
+        CompactFormatter.begin_array(writer)
+    }
+
+    fn end_array<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.names.depth = self.names.depth.saturating_sub(1);
+        CompactFormatter.end_array(writer)
+    }
+
+    fn begin_object_key<W: ?Sized + io::Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        CompactFormatter.begin_object_key(writer, first)?;
+        self.names.start = self.position.get();
+        Ok(())
+    }
+
+    fn end_object_key<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        if self.names.depth == 1 {
+            self.names
+                .spans
+                .push((self.names.start, self.position.get()));
+        }
+        CompactFormatter.end_object_key(writer)
     }
 }
 
@@ -228,6 +417,72 @@ mod tests {
             matches!(&err, CreateTokenError::DuplicateClaim(n) if n == "role"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn many_and_escaped_names() {
+        // Past the inline spans (8) and past pairwise checking (16): repeats are still found.
+        for count in [3, 9, 17, 40] {
+            let mut map = serde_json::Map::new();
+            for i in 0..count {
+                map.insert(format!("claim{i}"), json!(i));
+            }
+            let all = members(&map).unwrap();
+            assert_eq!(all.matches("\"claim").count(), count);
+            struct Repeated(serde_json::Map<String, serde_json::Value>);
+            impl Serialize for Repeated {
+                fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                    use serde::ser::SerializeMap;
+                    let mut map = s.serialize_map(None)?;
+                    for (k, v) in &self.0 {
+                        map.serialize_entry(k, v)?;
+                    }
+                    map.serialize_entry("claim0", &"again")?;
+                    map.end()
+                }
+            }
+            let err = members(Repeated(map)).unwrap_err();
+            assert!(
+                matches!(&err, CreateTokenError::DuplicateClaim(n) if n == "claim0"),
+                "{count}: {err}"
+            );
+        }
+        // Names are compared as strings, escapes included; near-misses of reserved names are
+        // ordinary claims.
+        assert_eq!(
+            members(json!({ "a\"b": 1, "a\\b": 2, "Sub": 3, "sub ": 4, "subject": 5 })).unwrap(),
+            r#""Sub":3,"a\"b":1,"a\\b":2,"sub ":4,"subject":5"#
+        );
+        // Keys of nested objects are not claim names.
+        assert_eq!(
+            members(json!({ "profile": { "sub": 1, "exp": [ { "type": 2 } ] } })).unwrap(),
+            r#""profile":{"exp":[{"type":2}],"sub":1}"#
+        );
+        // Non-string keys are written as strings and checked like them.
+        let numbered = BTreeMap::from([(1u8, "one"), (2, "two")]);
+        assert_eq!(members(numbered).unwrap(), r#""1":"one","2":"two""#);
+    }
+
+    #[test]
+    fn raw_json_objects_are_checked_by_parsing() {
+        use serde_json::value::RawValue;
+        let raw = |text: &str| RawValue::from_string(text.to_owned()).unwrap();
+        assert_eq!(
+            members(raw(r#" { "a" : 1 , "b":[ 2 ] } "#)).unwrap(),
+            r#""a":1,"b":[2]"#
+        );
+        assert!(matches!(
+            members(raw(r#"{"sub":"admin"}"#)),
+            Err(CreateTokenError::ReservedClaim(n)) if n == "sub"
+        ));
+        assert!(matches!(
+            members(raw(r#"{"a":1,"a":2}"#)),
+            Err(CreateTokenError::DuplicateClaim(n)) if n == "a"
+        ));
+        assert!(matches!(
+            members(raw("[1]")),
+            Err(CreateTokenError::ClaimsNotAnObject)
+        ));
     }
 
     #[test]
