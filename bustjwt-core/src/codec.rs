@@ -1,21 +1,24 @@
 //! Strict base64url without padding (RFC 7515 §2), and splitting a compact token.
 
-use base64::{
-    alphabet,
-    engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig},
-};
+use std::sync::LazyLock;
+
+use base64::engine::{DecodePaddingMode, GeneralPurposeConfig, Simd};
 
 use crate::InvalidToken;
 
 /// base64url without padding; decoding refuses padding and non-zero trailing bits, so every
 /// token has exactly one encoding and cannot be altered without changing its signed bytes.
-pub(crate) const BASE64URL: GeneralPurpose = GeneralPurpose::new(
-    &alphabet::URL_SAFE,
-    GeneralPurposeConfig::new()
-        .with_encode_padding(false)
-        .with_decode_padding_mode(DecodePaddingMode::RequireNone)
-        .with_decode_allow_trailing_bits(false),
-);
+///
+/// The `base64` crate's SIMD engine: it picks AVX2 or NEON once, at first use, when the CPU has
+/// them, and its scalar engine otherwise; the rules are the same configuration either way.
+pub(crate) static BASE64URL: LazyLock<Simd> = LazyLock::new(|| {
+    Simd::url_safe(
+        GeneralPurposeConfig::new()
+            .with_encode_padding(false)
+            .with_decode_padding_mode(DecodePaddingMode::RequireNone)
+            .with_decode_allow_trailing_bits(false),
+    )
+});
 
 /// The longest token accepted: longer ones are refused before any decoding.
 pub const MAX_TOKEN_LEN: usize = 8 * 1024;
