@@ -149,7 +149,6 @@ fn check_encoded_names<'a>(
             return Err(CreateTokenError::ReservedClaim(decode(name)));
         }
     }
-    let mut sorted: Vec<&[u8]> = Vec::new();
     let repeated = if names.clone().nth(MAX_PAIRWISE).is_none() {
         // Few names (the usual case): compare each with the ones before it, no allocation.
         names
@@ -158,7 +157,7 @@ fn check_encoded_names<'a>(
             .find(|&(i, name)| names.clone().take(i).any(|earlier| earlier == name))
             .map(|(_, name)| name)
     } else {
-        sorted.extend(names);
+        let mut sorted: Vec<&[u8]> = names.collect();
         sorted.sort_unstable();
         sorted
             .windows(2)
@@ -174,24 +173,18 @@ fn check_encoded_names<'a>(
 /// Up to this many names are checked for repeats pair by pair; more are sorted.
 const MAX_PAIRWISE: usize = 16;
 
-/// The slow path of [`CustomClaims::new`]: parses `json` back to find its member names.
+/// The slow path of [`CustomClaims::new`]: parses `json` back to find its member names, then
+/// applies the same rules to them as [`check_encoded_names`], on their serde_json encodings.
 fn check_names_by_parsing(json: &[u8]) -> Result<(), CreateTokenError> {
-    let mut names = serde_json::Deserializer::from_slice(json)
+    let names = serde_json::Deserializer::from_slice(json)
         .deserialize_any(MemberNames)
         .map_err(|_| CreateTokenError::ClaimsNotAnObject)?;
-    if let Some(name) = names
+    let encoded = names
         .iter()
-        .find(|name| RESERVED_CLAIMS.contains(&name.as_ref()))
-    {
-        return Err(CreateTokenError::ReservedClaim(name.clone().into_owned()));
-    }
-    names.sort_unstable();
-    match names.windows(2).find(|pair| pair[0] == pair[1]) {
-        Some(pair) => Err(CreateTokenError::DuplicateClaim(
-            pair[0].clone().into_owned(),
-        )),
-        None => Ok(()),
-    }
+        .map(serde_json::to_vec)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(CreateTokenError::Serialize)?;
+    check_encoded_names(encoded.iter().map(Vec::as_slice))
 }
 
 /// A `Vec` writer that publishes its length, so [`NameSpans`] knows where each name starts and
