@@ -2,9 +2,11 @@
 # Where the `/me` tail latency during a login storm goes: runs examples/bench_server.rs, starts
 # the same storm as bench/http.sh (16 connections logging in), measures `/me` at one connection
 # in the middle of it, and records the kernel scheduler meanwhile (`perf sched record -a`).
-# Prints wrk's latencies, then every time a server worker or a wrk thread was ready to run but
-# waited more than THRESHOLD_MS for a CPU: how long, what ran on that CPU instead (and its
-# scheduling policy), and how long the other CPUs were idle meanwhile.
+# Prints wrk's latencies, then the times a server worker or a wrk thread was ready to run but
+# waited more than THRESHOLD_MS (default 1) for a CPU: the first SHOW (default 8) with what ran
+# on that CPU instead (and its scheduling policy) and how long the other CPUs were idle
+# meanwhile, then all of them summed up by what held the CPU (bench/sched_waits.py). The
+# recorder itself (`perf`) takes CPU time too and shows up among the causes.
 #
 #   bench/storm-sched.sh
 #   HASH_POLICY=idle bench/storm-sched.sh     # the hashing threads in SCHED_IDLE (chrt -i)
@@ -17,6 +19,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 PORT=${BENCH_PORT:-5091}
 THRESHOLD_MS=${THRESHOLD_MS:-1}
+SHOW=${SHOW:-8}
 HASH_POLICY=${HASH_POLICY:-as-built}
 WORK=$(mktemp -d)
 SERVER_PID=
@@ -67,48 +70,4 @@ for task in /proc/"$SERVER_PID"/task/*; do
     echo "${task##*/} $(cat "$task/comm") $(chrt -p "${task##*/}" | awk -F': ' '/policy/ { print $2; exit }'), nice $(awk '{ print $19 }' "$task/stat")"
 done >"$WORK/threads.txt"
 
-python3 - "$WORK/timehist.txt" "$WORK/threads.txt" "$THRESHOLD_MS" <<'EOF'
-import re, sys
-from collections import defaultdict
-
-timehist, threads, threshold = sys.argv[1], sys.argv[2], float(sys.argv[3]) / 1000
-policy = {}
-for line in open(threads):
-    tid, name, pol = line.split(maxsplit=2)
-    policy[tid] = pol.strip()
-
-# A timehist line ends a run: "time [cpu] task[tid/pid] wait sch_delay run_time".
-run = re.compile(r"^\s*([\d.]+)\s+\[(\d+)\]\s+(\S+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s*$")
-runs = defaultdict(list)  # cpu -> [(start, end, task)]
-delays = []
-for line in open(timehist):
-    m = run.match(line)
-    if not m:
-        continue
-    end, cpu, task = float(m[1]), int(m[2]), m[3]
-    delay, length = float(m[5]) / 1000, float(m[6]) / 1000
-    start = end - length
-    runs[cpu].append((start, end, task))
-    if delay > threshold and re.match(r"(tokio-rt-worker|wrk)\[", task):
-        delays.append((start - delay, start, cpu, task))
-
-def overlap(a0, a1, b0, b1):
-    return max(0.0, min(a1, b1) - max(a0, b0))
-
-print(f"waits for a CPU longer than {threshold * 1000:g} ms, by server workers and wrk: {len(delays)}")
-for w0, w1, cpu, task in delays:
-    ran = defaultdict(float)
-    for s, e, t in runs[cpu]:
-        if (o := overlap(w0, w1, s, e)) > 0:
-            ran[t] += o
-    idle_elsewhere = sum(
-        overlap(w0, w1, s, e) for c, rs in runs.items() if c != cpu for s, e, t in rs if t == "<idle>"
-    )
-    instead = ", ".join(
-        f"{t} {o * 1000:.2f} ms ({policy.get(t.split('[')[1].split('/')[0], 'other process')})"
-        if "[" in t else f"{t} {o * 1000:.2f} ms"
-        for t, o in sorted(ran.items(), key=lambda kv: -kv[1])
-    )
-    print(f"  {task} on CPU {cpu} waited {(w1 - w0) * 1000:.2f} ms; ran instead: {instead}; "
-          f"other CPUs idle meanwhile: {idle_elsewhere * 1000:.2f} ms")
-EOF
+python3 "$ROOT/bench/sched_waits.py" "$WORK/timehist.txt" "$WORK/threads.txt" "$THRESHOLD_MS" "$SHOW"

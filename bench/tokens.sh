@@ -8,16 +8,20 @@
 # Why several runs: criterion measures the two sides of a pair one after the other, and on a
 # shared machine the speed drifts between them, so one run's ratio can be off by 15 % or more.
 # The median of a few runs is what bench/README.md quotes.
+#
+# Then it runs bustjwt-core/benches/paired.rs PAIRED_RUNS times (default 3): the same pairs
+# measured interleaved, block against block, which is much less sensitive to that drift.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 RUNS=${RUNS:-5}
+PAIRED_RUNS=${PAIRED_RUNS:-3}
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 
 cd "$ROOT"
 echo "building (release, nice) ..." >&2
-nice cargo bench -q -p bustjwt-core --bench tokens --no-run 2>/dev/null
+nice cargo bench -q -p bustjwt-core --bench tokens --bench paired --no-run 2>/dev/null
 
 # criterion's line "time:   [low estimate high]" in nanoseconds, per benchmark id.
 ns() {
@@ -72,3 +76,11 @@ echo
 awk -v r="$rng" -v a="$ours" -v b="$theirs" 'BEGIN {
     printf "median os_random_16_bytes %.0f ns (paid by both create rows); create without it: %.3f\n", r, (a - r) / (b - r)
 }'
+
+# The same pairs interleaved (bustjwt-core/benches/paired.rs): blocks of calls of the two sides
+# take turns, so drift between them cancels; PAIRED_RUNS runs, each a median of 301 pair ratios.
+echo
+echo "interleaved (cargo bench -p bustjwt-core --bench paired), $PAIRED_RUNS runs:"
+for run in $(seq "$PAIRED_RUNS"); do
+    nice cargo bench -q -p bustjwt-core --bench paired 2>/dev/null | grep '^paired'
+done
