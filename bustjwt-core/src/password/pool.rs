@@ -5,10 +5,13 @@
 //! blocking-pool threads compete with the async workers as equals, so during a login storm a
 //! worker that wakes for a request waits for a CPU for a scheduler slice at a time, and every
 //! other route's tail latency grows with the number of logins. These threads lower their own
-//! scheduling priority (on Linux, the nice value is per thread), so the kernel runs a waking
-//! worker first and hashing gets the CPU time that is left, which on a busy server is most of
-//! it. There is one thread per available CPU, which also bounds the hashes in flight (19 MiB
-//! each) and lets their memory be reused.
+//! scheduling priority (on Linux, the nice value is per thread), so that when a worker and a
+//! hash both want a CPU the worker gets most of it and hashing the time that is left, which on
+//! a busy server is most of it. A waking worker may still wait for the running hash's slice to
+//! end (up to a scheduler tick, a few milliseconds, on the kernel of bench/README.md's storm
+//! traces), so this shortens the tail rather than removing it. There is one thread per
+//! available CPU, which also bounds the hashes in flight (19 MiB each) and lets their memory be
+//! reused.
 
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::{Arc, LazyLock, Mutex, PoisonError, mpsc};
