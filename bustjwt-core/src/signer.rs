@@ -84,6 +84,13 @@ mod tests {
 
     const MESSAGE: &[u8] = b"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ1In0";
 
+    /// The reference: `MESSAGE`'s MAC computed from scratch with the RustCrypto type.
+    fn hmac<M: Mac + KeyInit>(key: &[u8]) -> Vec<u8> {
+        let mut mac = <M as KeyInit>::new_from_slice(key).unwrap();
+        mac.update(MESSAGE);
+        mac.finalize().into_bytes().to_vec()
+    }
+
     fn signer(algorithm: Algorithm) -> Signer {
         Signer::new(algorithm, &[0x5a; 64][..algorithm.min_key_len()])
     }
@@ -100,21 +107,9 @@ mod tests {
             assert!(signature[len..].iter().all(|&b| b == 0), "{algorithm}");
             let key = &[0x5a; 64][..algorithm.min_key_len()];
             let expected = match algorithm {
-                Algorithm::HS256 => {
-                    let mut mac = Hmac::<Sha256>::new_from_slice(key).unwrap();
-                    mac.update(MESSAGE);
-                    mac.finalize().into_bytes().to_vec()
-                }
-                Algorithm::HS384 => {
-                    let mut mac = Hmac::<Sha384>::new_from_slice(key).unwrap();
-                    mac.update(MESSAGE);
-                    mac.finalize().into_bytes().to_vec()
-                }
-                Algorithm::HS512 => {
-                    let mut mac = Hmac::<Sha512>::new_from_slice(key).unwrap();
-                    mac.update(MESSAGE);
-                    mac.finalize().into_bytes().to_vec()
-                }
+                Algorithm::HS256 => hmac::<Hmac<Sha256>>(key),
+                Algorithm::HS384 => hmac::<Hmac<Sha384>>(key),
+                Algorithm::HS512 => hmac::<Hmac<Sha512>>(key),
             };
             assert_eq!(signature[..len], expected[..], "{algorithm}");
         }
